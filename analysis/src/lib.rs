@@ -1,0 +1,2 @@
+//! coda-analysis.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! coda-corpus.
+#![forbid(unsafe_code)]

@@ -1,0 +1,10 @@
+//! coda-engine: audio I/O, the mastering processors, the Plan and the renderer.
+#![forbid(unsafe_code)]
+
+mod audio;
+mod error;
+pub mod io;
+pub mod processors;
+
+pub use audio::Audio;
+pub use error::{Error, Result};

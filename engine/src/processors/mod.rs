@@ -1,0 +1,2 @@
+//! The mastering processors, one per file.
+pub mod dither;

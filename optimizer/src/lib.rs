@@ -1,0 +1,2 @@
+//! coda-optimizer.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! coda-reports.
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! coda: the command-line mastering engine.
+fn main() {}
