@@ -183,9 +183,10 @@ pub fn read_with_info(path: &Path) -> Result<(Audio, SourceInfo)> {
         });
     }
     if let Some(n) = declared_frames {
-        // Lossy codecs may pad or trim a frame's worth; PCM must match exactly.
+        // Lossy codecs may pad or trim a frame's worth; PCM must match, give or take the
+        // one frame symphonia's AIFF reader over-declares.
         let lossless = params.bits_per_sample.is_some();
-        if lossless && (frames as u64) < n {
+        if lossless && (frames as u64) + 1 < n {
             return Err(fmt_err(format!(
                 "truncated: header declares {n} frames, file holds {frames}"
             )));
