@@ -5,6 +5,7 @@ mod audio;
 mod error;
 pub mod io;
 pub mod processors;
+pub mod resample;
 
 pub use audio::Audio;
 pub use error::{Error, Result};
