@@ -1,0 +1,366 @@
+//! Loudness per ITU-R BS.1770-4 / EBU R 128 (the ebur128 crate): integrated, range, maxima,
+//! true and sample peak, and the momentary / short-term series at a 0.1 s hop.
+//!
+//! Channel weighting follows the ebur128 default map, which is BS.1770's: 1 channel is
+//! measured as one front channel (weight 1.0, like ffmpeg's `ebur128` filter without
+//! `dualmono`), 2 are L/R, 5 are L/R/C/Ls/Rs, 6 are L/R/C/LFE(unused)/Ls/Rs.
+use ebur128::{Channel, EbuR128, Mode};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::units::{amplitude_db, finite, hops};
+use coda_engine::Audio;
+
+/// Hop of the momentary and short-term series, in seconds (ffmpeg's and EBU's meter rate).
+pub const SERIES_HOP_S: f64 = 0.1;
+
+/// Frames handed to the true-peak meter per call.
+const TRUE_PEAK_CHUNK_FRAMES: usize = 1 << 16;
+
+/// Programme loudness and peak figures; `None` where undefined (silence, too short).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Loudness {
+    /// Gated integrated loudness (BS.1770-4), LUFS.
+    pub integrated_lufs: Option<f64>,
+    /// Loudness range (EBU Tech 3342), LU.
+    pub range_lu: Option<f64>,
+    /// Highest true peak over all channels (4x oversampled below 96 kHz), dBTP.
+    pub true_peak_dbtp: Option<f64>,
+    /// Highest absolute sample over all channels, dBFS.
+    pub sample_peak_dbfs: Option<f64>,
+    /// Highest short-term (3 s) loudness, sampled every 0.1 s, LUFS.
+    pub short_term_max_lufs: Option<f64>,
+    /// Highest momentary (0.4 s) loudness, sampled every 0.1 s, LUFS.
+    pub momentary_max_lufs: Option<f64>,
+    /// True peak of each channel in file order, dBTP.
+    pub true_peak_per_channel_dbtp: Vec<Option<f64>>,
+}
+
+/// Momentary and short-term loudness every [`SERIES_HOP_S`] seconds.
+///
+/// Entry `k` is the reading at the end of hop `k`, i.e. at `(k + 1) * 0.1` s (the last hop
+/// may be shorter). Before 0.4 s (momentary) or 3 s (short-term) the window still holds the
+/// meter's initial silence, as in ffmpeg.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoudnessSeries {
+    /// Momentary loudness (0.4 s window), LUFS.
+    pub momentary_lufs: Vec<Option<f64>>,
+    /// Short-term loudness (3 s window), LUFS.
+    pub short_term_lufs: Vec<Option<f64>>,
+}
+
+/// Loudness figures of `audio` (without keeping the series); parallel over the gated
+/// meter and one true-peak meter per channel.
+pub fn loudness_of(audio: &Audio) -> Result<Loudness> {
+    Ok(measure_loudness(audio)?.0)
+}
+
+/// Gated integrated loudness only (cheapest call), LUFS; `None` for silence.
+pub fn integrated_lufs(audio: &Audio) -> Result<Option<f64>> {
+    let mut meter = new_meter(audio, audio.channel_count(), Mode::I)?;
+    let frames = audio.frames();
+    let mut start = 0;
+    while start < frames {
+        let end = (start + TRUE_PEAK_CHUNK_FRAMES).min(frames);
+        add(&mut meter, audio, start..end)?;
+        start = end;
+    }
+    Ok(finite(
+        meter.loudness_global().map_err(|e| meter_error(audio, e))?,
+    ))
+}
+
+/// Loudness figures plus the 0.1 s series.
+///
+/// At sample rates that are a multiple of 10 Hz (whole-frame 0.1 s hops) each channel runs
+/// its own K-weighting and true-peak meter in parallel, and the BS.1770 gating (400 ms
+/// blocks every 100 ms, -70 LUFS absolute and -10 LU relative gates) and the Tech 3342 range
+/// (3 s blocks every 1 s, -20 LU relative gate, 10th-95th percentile) are computed here
+/// from the per-hop energies, exactly as ebur128 does; other rates use one ebur128 meter
+/// ([`measure_loudness_reference`]).
+pub fn measure_loudness(audio: &Audio) -> Result<(Loudness, LoudnessSeries)> {
+    if audio.channel_count() == 0 {
+        return Err(Error::NoChannels);
+    }
+    if audio.sample_rate_hz % 10 != 0 {
+        return measure_loudness_reference(audio);
+    }
+    let map = new_meter(audio, audio.channel_count(), Mode::M)?
+        .channel_map()
+        .to_vec();
+    let per_channel: Vec<ChannelLoudness> = audio
+        .channels
+        .par_iter()
+        .zip(map.par_iter())
+        .map(|(ch, &pos)| channel_loudness(audio, ch, pos))
+        .collect::<Result<_>>()?;
+    let hops_n = per_channel[0].hop_energy.len();
+    let hop_sum: Vec<f64> = (0..hops_n)
+        .map(|k| per_channel.iter().map(|c| c.hop_energy[k]).sum())
+        .collect();
+    let mut series = LoudnessSeries {
+        momentary_lufs: (0..hops_n)
+            .map(|k| mean_tail_lufs(&hop_sum[..=k], 4))
+            .collect(),
+        short_term_lufs: (0..hops_n)
+            .map(|k| mean_tail_lufs(&hop_sum[..=k], 30))
+            .collect(),
+    };
+    if per_channel[0].tail.is_some() {
+        let (m, st) = per_channel
+            .iter()
+            .filter_map(|c| c.tail)
+            .fold((0.0, 0.0), |a, t| (a.0 + t.0, a.1 + t.1));
+        series.momentary_lufs.push(energy_lufs(m));
+        series.short_term_lufs.push(energy_lufs(st));
+    }
+    let integrated = integrated_from_hops(&hop_sum);
+    let range = integrated.and(range_from_hops(&hop_sum));
+    let peaks: Vec<(f64, f64)> = per_channel.iter().map(|c| c.peaks).collect();
+    Ok(assemble(integrated, range, series, &peaks))
+}
+
+/// Loudness through one multichannel ebur128 meter (the reference path; also used at sample
+/// rates that are not a multiple of 10 Hz).
+pub fn measure_loudness_reference(audio: &Audio) -> Result<(Loudness, LoudnessSeries)> {
+    if audio.channel_count() == 0 {
+        return Err(Error::NoChannels);
+    }
+    let (gated, peaks) = rayon::join(|| gated(audio), || peaks(audio));
+    let (integrated, range, series) = gated?;
+    Ok(assemble(integrated, range, series, &peaks?))
+}
+
+fn assemble(
+    integrated_lufs: Option<f64>,
+    range_lu: Option<f64>,
+    series: LoudnessSeries,
+    peaks: &[(f64, f64)],
+) -> (Loudness, LoudnessSeries) {
+    let max_of = |v: &[Option<f64>]| v.iter().flatten().copied().reduce(f64::max);
+    let true_peak = peaks.iter().map(|p| p.0).fold(0.0, f64::max);
+    let sample_peak = peaks.iter().map(|p| p.1).fold(0.0, f64::max);
+    let loudness = Loudness {
+        integrated_lufs,
+        range_lu,
+        true_peak_dbtp: amplitude_db(true_peak),
+        sample_peak_dbfs: amplitude_db(sample_peak),
+        short_term_max_lufs: max_of(&series.short_term_lufs),
+        momentary_max_lufs: max_of(&series.momentary_lufs),
+        true_peak_per_channel_dbtp: peaks.iter().map(|p| amplitude_db(p.0)).collect(),
+    };
+    (loudness, series)
+}
+
+/// One channel's weighted K-filtered energy per full 0.1 s hop, the (momentary,
+/// short-term) energy after a final partial hop, and (true peak, sample peak).
+struct ChannelLoudness {
+    hop_energy: Vec<f64>,
+    tail: Option<(f64, f64)>,
+    peaks: (f64, f64),
+}
+
+fn channel_loudness(audio: &Audio, ch: &[f32], pos: Channel) -> Result<ChannelLoudness> {
+    let err = |e| meter_error(audio, e);
+    let mono = Audio {
+        sample_rate_hz: audio.sample_rate_hz,
+        channels: Vec::new(),
+    };
+    let (k, tp) = rayon::join(
+        || -> Result<(Vec<f64>, Option<(f64, f64)>)> {
+            let mut meter = new_meter(&mono, 1, Mode::S)?;
+            meter.set_channel(0, pos).map_err(err)?;
+            let hop = audio.sample_rate_hz as usize / 10;
+            let mut energies = Vec::with_capacity(ch.len() / hop + 1);
+            let mut tail = None;
+            for c in ch.chunks(hop) {
+                meter.add_frames_planar_f32(&[c]).map_err(err)?;
+                if c.len() == hop {
+                    energies.push(lufs_to_energy(meter.loudness_window(100).map_err(err)?));
+                } else {
+                    tail = Some((
+                        lufs_to_energy(meter.loudness_momentary().map_err(err)?),
+                        lufs_to_energy(meter.loudness_shortterm().map_err(err)?),
+                    ));
+                }
+            }
+            Ok((energies, tail))
+        },
+        || -> Result<(f64, f64)> {
+            let mut meter = new_meter(&mono, 1, Mode::TRUE_PEAK)?;
+            for c in ch.chunks(TRUE_PEAK_CHUNK_FRAMES) {
+                meter.add_frames_planar_f32(&[c]).map_err(err)?;
+            }
+            Ok((
+                meter.true_peak(0).map_err(err)?,
+                meter.sample_peak(0).map_err(err)?,
+            ))
+        },
+    );
+    let (hop_energy, tail) = k?;
+    Ok(ChannelLoudness {
+        hop_energy,
+        tail,
+        peaks: tp?,
+    })
+}
+
+/// Energy of the -70 LUFS absolute gate.
+fn absolute_gate_energy() -> f64 {
+    lufs_to_energy(-70.0)
+}
+
+/// Block energies: mean of `len` hops ending at hops `len-1, len-1+step, ...`.
+fn blocks(hop_sum: &[f64], len: usize, step: usize) -> Vec<f64> {
+    (len.saturating_sub(1)..hop_sum.len())
+        .step_by(step)
+        .map(|k| hop_sum[k + 1 - len..=k].iter().sum::<f64>() / len as f64)
+        .filter(|&e| e >= absolute_gate_energy())
+        .collect()
+}
+
+/// BS.1770-4 gated integrated loudness from 0.1 s hop energies, LUFS.
+fn integrated_from_hops(hop_sum: &[f64]) -> Option<f64> {
+    let b = blocks(hop_sum, 4, 1);
+    if b.is_empty() {
+        return None;
+    }
+    let relative = b.iter().sum::<f64>() / b.len() as f64 * 10f64.powf(-10.0 / 10.0);
+    let gated: Vec<f64> = b.into_iter().filter(|&e| e >= relative).collect();
+    energy_lufs(gated.iter().sum::<f64>() / gated.len().max(1) as f64)
+}
+
+/// EBU Tech 3342 loudness range from 0.1 s hop energies (3 s blocks every 1 s), LU.
+fn range_from_hops(hop_sum: &[f64]) -> Option<f64> {
+    let mut b = blocks(hop_sum, 30, 10);
+    if b.is_empty() {
+        return Some(0.0);
+    }
+    b.sort_by(f64::total_cmp);
+    let relative = b.iter().sum::<f64>() / b.len() as f64 * 10f64.powf(-20.0 / 10.0);
+    let kept = &b[b.iter().take_while(|&&e| e < relative).count()..];
+    let last = kept.len().checked_sub(1)? as f64;
+    let hi = kept[(last * 0.95 + 0.5) as usize];
+    let lo = kept[(last * 0.1 + 0.5) as usize];
+    Some(energy_lufs(hi)? - energy_lufs(lo)?)
+}
+
+fn energy_lufs(e: f64) -> Option<f64> {
+    crate::units::power_db(e).map(|db| db + LUFS_OFFSET)
+}
+
+type Gated = (Option<f64>, Option<f64>, LoudnessSeries);
+
+/// Integrated, range and the series from one meter fed in 0.1 s hops.
+fn gated(audio: &Audio) -> Result<Gated> {
+    let mut meter = new_meter(audio, audio.channel_count(), Mode::I | Mode::LRA)?;
+    let ranges = hops(SERIES_HOP_S, audio.sample_rate_hz, audio.frames());
+    let mut series = LoudnessSeries {
+        momentary_lufs: Vec::with_capacity(ranges.len()),
+        short_term_lufs: Vec::with_capacity(ranges.len()),
+    };
+    let err = |e| meter_error(audio, e);
+    let rate = f64::from(audio.sample_rate_hz);
+    let hop_frames = (SERIES_HOP_S * rate).round() as usize;
+    // Momentary and short-term windows as whole hops (4 and 30). Asking the meter for them
+    // every hop re-sums 3 s of audio each time; instead take the energy of each 0.1 s hop
+    // once and average the last 4 / 30 (zeros before the start, as the meter's own buffer).
+    let exact_hops = (hop_frames as f64 - SERIES_HOP_S * rate).abs() < 1e-9;
+    let mut energies: Vec<f64> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        let full = r.len() == hop_frames;
+        add(&mut meter, audio, r)?;
+        if exact_hops && full {
+            let lufs = meter
+                .loudness_window((SERIES_HOP_S * 1000.0).round() as u32)
+                .map_err(err)?;
+            energies.push(lufs_to_energy(lufs));
+            series.momentary_lufs.push(mean_tail_lufs(&energies, 4));
+            series.short_term_lufs.push(mean_tail_lufs(&energies, 30));
+        } else {
+            energies.push(0.0);
+            series
+                .momentary_lufs
+                .push(finite(meter.loudness_momentary().map_err(err)?));
+            series
+                .short_term_lufs
+                .push(finite(meter.loudness_shortterm().map_err(err)?));
+        }
+    }
+    let integrated = finite(meter.loudness_global().map_err(err)?);
+    // ebur128 reports 0 LU for a signal with no gated short-term blocks; that is undefined.
+    let range = match integrated {
+        Some(_) => finite(meter.loudness_range().map_err(err)?),
+        None => None,
+    };
+    Ok((integrated, range, series))
+}
+
+/// BS.1770 loudness offset: `L = -0.691 + 10 log10(weighted mean square)`.
+const LUFS_OFFSET: f64 = -0.691;
+
+fn lufs_to_energy(lufs: f64) -> f64 {
+    if lufs.is_finite() {
+        10f64.powf((lufs - LUFS_OFFSET) / 10.0)
+    } else {
+        0.0
+    }
+}
+
+/// Loudness of the mean of the last `n` hop energies (missing hops count as silence).
+fn mean_tail_lufs(energies: &[f64], n: usize) -> Option<f64> {
+    let tail = &energies[energies.len().saturating_sub(n)..];
+    let mean = tail.iter().sum::<f64>() / n as f64;
+    crate::units::power_db(mean).map(|db| db + LUFS_OFFSET)
+}
+
+/// (true peak, sample peak) of each channel, linear, one meter per channel in parallel.
+fn peaks(audio: &Audio) -> Result<Vec<(f64, f64)>> {
+    audio
+        .channels
+        .par_iter()
+        .map(|ch| {
+            let mono = Audio {
+                sample_rate_hz: audio.sample_rate_hz,
+                channels: Vec::new(),
+            };
+            let mut meter = new_meter(&mono, 1, Mode::TRUE_PEAK)?;
+            let err = |e| meter_error(audio, e);
+            for chunk in ch.chunks(TRUE_PEAK_CHUNK_FRAMES) {
+                meter.add_frames_planar_f32(&[chunk]).map_err(err)?;
+            }
+            Ok((
+                meter.true_peak(0).map_err(err)?,
+                meter.sample_peak(0).map_err(err)?,
+            ))
+        })
+        .collect()
+}
+
+fn new_meter(audio: &Audio, channels: usize, mode: Mode) -> Result<EbuR128> {
+    EbuR128::new(channels as u32, audio.sample_rate_hz, mode).map_err(|e| Error::Meter {
+        channels,
+        sample_rate_hz: audio.sample_rate_hz,
+        reason: e.to_string(),
+    })
+}
+
+fn add(meter: &mut EbuR128, audio: &Audio, r: std::ops::Range<usize>) -> Result<()> {
+    let mut slices: [&[f32]; 64] = [&[]; 64];
+    let n = audio.channel_count().min(64);
+    for (s, ch) in slices.iter_mut().zip(&audio.channels) {
+        *s = &ch[r.clone()];
+    }
+    meter
+        .add_frames_planar_f32(&slices[..n])
+        .map_err(|e| meter_error(audio, e))
+}
+
+fn meter_error(audio: &Audio, e: ebur128::Error) -> Error {
+    Error::Meter {
+        channels: audio.channel_count(),
+        sample_rate_hz: audio.sample_rate_hz,
+        reason: e.to_string(),
+    }
+}
