@@ -162,13 +162,15 @@ struct ChannelLoudness {
 }
 
 fn channel_loudness(audio: &Audio, ch: &[f32], pos: Channel) -> Result<ChannelLoudness> {
+    /// Block energies and the (max momentary, max short-term) pair of one channel.
+    type KSeries = (Vec<f64>, Option<(f64, f64)>);
     let err = |e| meter_error(audio, e);
     let mono = Audio {
         sample_rate_hz: audio.sample_rate_hz,
         channels: Vec::new(),
     };
     let (k, tp) = rayon::join(
-        || -> Result<(Vec<f64>, Option<(f64, f64)>)> {
+        || -> Result<KSeries> {
             let mut meter = new_meter(&mono, 1, Mode::S)?;
             meter.set_channel(0, pos).map_err(err)?;
             let hop = audio.sample_rate_hz as usize / 10;

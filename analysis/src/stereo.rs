@@ -102,7 +102,7 @@ impl Moments {
         let denom = (var_l * var_r).sqrt();
         // Variance at rounding level of the mean square is a constant signal, not audio.
         let tiny = 1e-12 * (self.ll / self.n).max(self.rr / self.n);
-        if !(denom > 0.0) || var_l <= tiny || var_r <= tiny {
+        if denom.is_nan() || denom <= 0.0 || var_l <= tiny || var_r <= tiny {
             return None;
         }
         Some((cov / denom).clamp(-1.0, 1.0))

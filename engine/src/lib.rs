@@ -4,6 +4,7 @@
 mod audio;
 mod error;
 pub mod io;
+pub mod plan;
 pub mod processors;
 pub mod resample;
 

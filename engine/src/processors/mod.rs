@@ -4,7 +4,17 @@
 //! validated config (allocating whatever it needs), then [`Processor::process`] runs in
 //! place over planar blocks of any length without allocating. Blocks may be the whole file
 //! or small chunks; the output is identical either way.
+pub mod automation;
+pub mod biquad;
+pub mod crossover;
 pub mod dither;
+pub mod eq;
+pub mod gain;
+pub mod imager;
+pub mod limiter;
+pub mod multiband;
+pub mod reverb;
+pub mod saturation;
 
 /// A processor running in place on planar audio.
 pub trait Processor: Send {
@@ -90,4 +100,21 @@ impl GainReductionMeter {
         self.min_gain = 1.0;
         self.trace.reduction_db.clear();
     }
+}
+
+/// Checks `value` is finite and within `lo..=hi`; the error names the plan field.
+pub(crate) fn check_range(
+    field: &str,
+    value: f64,
+    lo: f64,
+    hi: f64,
+    unit: &str,
+) -> crate::Result<()> {
+    if !value.is_finite() || value < lo || value > hi {
+        return Err(crate::Error::Plan {
+            field: field.to_string(),
+            reason: format!("{value} is outside {lo}..={hi}{unit}"),
+        });
+    }
+    Ok(())
 }

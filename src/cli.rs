@@ -1,0 +1,122 @@
+//! Command-line arguments: plain structs parsed by clap, validated, nothing built yet.
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// coda: mastering for orchestral, cinematic and hybrid music.
+#[derive(Debug, Parser)]
+#[command(name = "coda", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Measure files: loudness, spectrum, dynamics, stereo width, health, content kind.
+    Analyze(AnalyzeArgs),
+    /// Render a mix through an (edited) plan.
+    Render(RenderArgs),
+    /// Fit a mastering chain to a reference and a purpose, render and report it.
+    Match(MatchArgs),
+    /// Master a built-in synthetic mix against a built-in reference.
+    Demo(DemoArgs),
+}
+
+/// `coda analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Audio files (WAV, FLAC, OGG, MP3, AIFF).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Print JSON (one object per file, an array for several) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Include the time series (100 ms loudness, crest, correlation) in the JSON.
+    #[arg(long)]
+    pub series: bool,
+}
+
+/// `coda render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The mix to render.
+    pub mix: PathBuf,
+    /// The plan (JSON, as written by `coda match`).
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// Output WAV file.
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// Overwrite an existing output.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `coda match`.
+#[derive(Debug, Args, Clone)]
+pub struct MatchArgs {
+    /// The mix to master.
+    pub mix: PathBuf,
+    /// Reference track(s); several are averaged. `FILE:WEIGHT` weights one.
+    #[arg(long = "ref")]
+    pub refs: Vec<String>,
+    /// Purpose of the delivery (reference, film, tv, tv-promo, tv-us, game, game-mobile,
+    /// trailer, library, streaming).
+    #[arg(long, default_value = "reference")]
+    pub purpose: String,
+    /// Output folder.
+    #[arg(short = 'o', long = "out", default_value = ".")]
+    pub out_dir: PathBuf,
+    /// Integrated loudness target in LUFS (overrides purpose and reference).
+    #[arg(long)]
+    pub target_lufs: Option<f64>,
+    /// True-peak ceiling in dBTP (overrides the purpose).
+    #[arg(long)]
+    pub ceiling: Option<f64>,
+    /// Output word length: 16, 24 or 32f.
+    #[arg(long, default_value = "24")]
+    pub bits: String,
+    /// Output sample rate in Hz (default: the mix's).
+    #[arg(long)]
+    pub rate: Option<u32>,
+    /// Overall match strength 0..1.
+    #[arg(long, default_value_t = 1.0)]
+    pub strength: f64,
+    /// Strength of the tonal (EQ) match 0..1 (default: --strength).
+    #[arg(long)]
+    pub eq: Option<f64>,
+    /// Strength of the width match 0..1 (default: --strength).
+    #[arg(long)]
+    pub width: Option<f64>,
+    /// Strength of the dynamics match 0..1 (default: --strength).
+    #[arg(long)]
+    pub dynamics: Option<f64>,
+    /// Strength of the loudness match 0..1 (default: --strength).
+    #[arg(long)]
+    pub loudness: Option<f64>,
+    /// Treat the mix as hybrid (orchestra + electronics): enables the multiband compressor.
+    #[arg(long)]
+    pub hybrid: bool,
+    /// Largest total range of the volume automation, in dB.
+    #[arg(long, default_value_t = 4.0)]
+    pub max_automation_db: f64,
+    /// Allow more limiting than a gentle master takes (gain reduction above ~4 dB).
+    #[arg(long)]
+    pub allow_heavy_limiting: bool,
+    /// Overwrite existing outputs.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `coda demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output folder (default: ./coda-demo).
+    pub dir: Option<PathBuf>,
+    /// Overwrite existing outputs.
+    #[arg(long, default_value_t = true)]
+    pub force: bool,
+}
