@@ -8,6 +8,7 @@ mod dynamics;
 mod error;
 mod health;
 mod loudness;
+mod peak;
 mod spectrum;
 mod stereo;
 mod units;

@@ -9,14 +9,15 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::peak::{channel_peaks, ChannelPeaks};
 use crate::units::{amplitude_db, finite, hops};
 use coda_engine::Audio;
 
 /// Hop of the momentary and short-term series, in seconds (ffmpeg's and EBU's meter rate).
 pub const SERIES_HOP_S: f64 = 0.1;
 
-/// Frames handed to the true-peak meter per call.
-const TRUE_PEAK_CHUNK_FRAMES: usize = 1 << 16;
+/// Frames handed to the integrated-loudness meter per call.
+const CHUNK_FRAMES: usize = 1 << 16;
 
 /// Programme loudness and peak figures; `None` where undefined (silence, too short).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,7 +26,7 @@ pub struct Loudness {
     pub integrated_lufs: Option<f64>,
     /// Loudness range (EBU Tech 3342), LU.
     pub range_lu: Option<f64>,
-    /// Highest true peak over all channels (4x oversampled below 96 kHz), dBTP.
+    /// Highest true peak over all channels (8x oversampled interpolation), dBTP.
     pub true_peak_dbtp: Option<f64>,
     /// Highest absolute sample over all channels, dBFS.
     pub sample_peak_dbfs: Option<f64>,
@@ -35,6 +36,9 @@ pub struct Loudness {
     pub momentary_max_lufs: Option<f64>,
     /// True peak of each channel in file order, dBTP.
     pub true_peak_per_channel_dbtp: Vec<Option<f64>>,
+    /// Time of the highest true peak from the start, seconds (`None` for silence).
+    #[serde(default)]
+    pub true_peak_at_s: Option<f64>,
 }
 
 /// Momentary and short-term loudness every [`SERIES_HOP_S`] seconds.
@@ -62,7 +66,7 @@ pub fn integrated_lufs(audio: &Audio) -> Result<Option<f64>> {
     let frames = audio.frames();
     let mut start = 0;
     while start < frames {
-        let end = (start + TRUE_PEAK_CHUNK_FRAMES).min(frames);
+        let end = (start + CHUNK_FRAMES).min(frames);
         add(&mut meter, audio, start..end)?;
         start = end;
     }
@@ -117,8 +121,8 @@ pub fn measure_loudness(audio: &Audio) -> Result<(Loudness, LoudnessSeries)> {
     }
     let integrated = integrated_from_hops(&hop_sum);
     let range = integrated.and(range_from_hops(&hop_sum));
-    let peaks: Vec<(f64, f64)> = per_channel.iter().map(|c| c.peaks).collect();
-    Ok(assemble(integrated, range, series, &peaks))
+    let peaks: Vec<ChannelPeaks> = per_channel.iter().map(|c| c.peaks).collect();
+    Ok(assemble(audio, integrated, range, series, &peaks))
 }
 
 /// Loudness through one multichannel ebur128 meter (the reference path; also used at sample
@@ -129,18 +133,24 @@ pub fn measure_loudness_reference(audio: &Audio) -> Result<(Loudness, LoudnessSe
     }
     let (gated, peaks) = rayon::join(|| gated(audio), || peaks(audio));
     let (integrated, range, series) = gated?;
-    Ok(assemble(integrated, range, series, &peaks?))
+    Ok(assemble(audio, integrated, range, series, &peaks))
 }
 
 fn assemble(
+    audio: &Audio,
     integrated_lufs: Option<f64>,
     range_lu: Option<f64>,
     series: LoudnessSeries,
-    peaks: &[(f64, f64)],
+    peaks: &[ChannelPeaks],
 ) -> (Loudness, LoudnessSeries) {
     let max_of = |v: &[Option<f64>]| v.iter().flatten().copied().reduce(f64::max);
-    let true_peak = peaks.iter().map(|p| p.0).fold(0.0, f64::max);
-    let sample_peak = peaks.iter().map(|p| p.1).fold(0.0, f64::max);
+    let loudest = peaks
+        .iter()
+        .copied()
+        .reduce(|a, b| if b.true_peak > a.true_peak { b } else { a })
+        .unwrap_or_default();
+    let true_peak = loudest.true_peak;
+    let sample_peak = peaks.iter().map(|p| p.sample_peak).fold(0.0, f64::max);
     let loudness = Loudness {
         integrated_lufs,
         range_lu,
@@ -148,7 +158,9 @@ fn assemble(
         sample_peak_dbfs: amplitude_db(sample_peak),
         short_term_max_lufs: max_of(&series.short_term_lufs),
         momentary_max_lufs: max_of(&series.momentary_lufs),
-        true_peak_per_channel_dbtp: peaks.iter().map(|p| amplitude_db(p.0)).collect(),
+        true_peak_per_channel_dbtp: peaks.iter().map(|p| amplitude_db(p.true_peak)).collect(),
+        true_peak_at_s: (true_peak > 0.0)
+            .then(|| loudest.true_peak_index as f64 / f64::from(audio.sample_rate_hz)),
     };
     (loudness, series)
 }
@@ -158,7 +170,7 @@ fn assemble(
 struct ChannelLoudness {
     hop_energy: Vec<f64>,
     tail: Option<(f64, f64)>,
-    peaks: (f64, f64),
+    peaks: ChannelPeaks,
 }
 
 fn channel_loudness(audio: &Audio, ch: &[f32], pos: Channel) -> Result<ChannelLoudness> {
@@ -189,22 +201,13 @@ fn channel_loudness(audio: &Audio, ch: &[f32], pos: Channel) -> Result<ChannelLo
             }
             Ok((energies, tail))
         },
-        || -> Result<(f64, f64)> {
-            let mut meter = new_meter(&mono, 1, Mode::TRUE_PEAK)?;
-            for c in ch.chunks(TRUE_PEAK_CHUNK_FRAMES) {
-                meter.add_frames_planar_f32(&[c]).map_err(err)?;
-            }
-            Ok((
-                meter.true_peak(0).map_err(err)?,
-                meter.sample_peak(0).map_err(err)?,
-            ))
-        },
+        || channel_peaks(ch),
     );
     let (hop_energy, tail) = k?;
     Ok(ChannelLoudness {
         hop_energy,
         tail,
-        peaks: tp?,
+        peaks: tp,
     })
 }
 
@@ -317,26 +320,12 @@ fn mean_tail_lufs(energies: &[f64], n: usize) -> Option<f64> {
     crate::units::power_db(mean).map(|db| db + LUFS_OFFSET)
 }
 
-/// (true peak, sample peak) of each channel, linear, one meter per channel in parallel.
-fn peaks(audio: &Audio) -> Result<Vec<(f64, f64)>> {
+/// Sample and true peaks of each channel, in parallel.
+fn peaks(audio: &Audio) -> Vec<ChannelPeaks> {
     audio
         .channels
         .par_iter()
-        .map(|ch| {
-            let mono = Audio {
-                sample_rate_hz: audio.sample_rate_hz,
-                channels: Vec::new(),
-            };
-            let mut meter = new_meter(&mono, 1, Mode::TRUE_PEAK)?;
-            let err = |e| meter_error(audio, e);
-            for chunk in ch.chunks(TRUE_PEAK_CHUNK_FRAMES) {
-                meter.add_frames_planar_f32(&[chunk]).map_err(err)?;
-            }
-            Ok((
-                meter.true_peak(0).map_err(err)?,
-                meter.sample_peak(0).map_err(err)?,
-            ))
-        })
+        .map(|ch| channel_peaks(ch))
         .collect()
 }
 
