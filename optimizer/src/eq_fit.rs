@@ -1,0 +1,442 @@
+//! EQ fit: a bounded parametric EQ (low shelf, high shelf, up to six bells) whose response
+//! follows the level-normalised difference between the target's and the mix's mid spectra,
+//! weighted to where the music has energy and regularised toward small moves.
+//!
+//! The fit is greedy then joint: shelves first, then one bell at a time where the weighted
+//! residual is largest, each time re-fitting every band together with argmin's L-BFGS
+//! (More-Thuente line search, central-difference gradients in an unbounded
+//! parametrisation, so every band stays inside its bounds). A free broadband offset takes
+//! the level difference; the loudness fit deals with level, the EQ only with tone. A bell
+//! is kept only if it lowers the cost by a minimum amount, so a mix that already matches
+//! gets no EQ at all. Nothing about where mud or harshness live is hard-coded.
+use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use coda_engine::processors::biquad::Coeffs;
+use coda_engine::processors::eq::{EqBand, EqChannel, EqConfig, EqKind};
+use serde::{Deserialize, Serialize};
+
+use crate::tuning::Tuning;
+
+/// Largest boost or cut of any band, dB.
+pub const MAX_GAIN_DB: f64 = 6.0;
+/// Most bells the fit places (besides the two shelves).
+pub const MAX_BELLS: usize = 6;
+const BELL_Q: (f64, f64) = (0.4, 4.0);
+const SHELF_Q: (f64, f64) = (0.5, 1.2);
+const LOW_SHELF_HZ: (f64, f64) = (30.0, 300.0);
+const HIGH_SHELF_HZ: (f64, f64) = (2000.0, 16_000.0);
+const BELL_HZ: (f64, f64) = (30.0, 16_000.0);
+/// Cost per dB² of band gain (keeps opposing bands from cancelling each other).
+const BAND_GAIN_PENALTY: f64 = 1e-4;
+
+/// The fitted EQ and how the fit went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EqFit {
+    /// The EQ for the plan (bands under 0.1 dB dropped).
+    pub config: EqConfig,
+    /// Frequencies of the curves below, Hz.
+    pub freqs_hz: Vec<f64>,
+    /// What the EQ aimed at (target minus mix, level-normalised, times strength), dB.
+    pub target_db: Vec<f64>,
+    /// The fitted EQ's response, dB.
+    pub fitted_db: Vec<f64>,
+    /// Weight of each point in the fit, 0..1.
+    pub weights: Vec<f64>,
+    /// Solver description.
+    pub solver: String,
+    /// L-BFGS iterations summed over the greedy steps.
+    pub iterations: u64,
+    /// Final cost (weighted mean squared error in dB² plus regularisation).
+    pub cost: f64,
+    /// Weighted RMS error of the fitted curve against its target, dB.
+    pub rms_error_db: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    LowShelf,
+    HighShelf,
+    Bell,
+}
+
+impl Shape {
+    fn freq_bounds(self) -> (f64, f64) {
+        match self {
+            Shape::LowShelf => LOW_SHELF_HZ,
+            Shape::HighShelf => HIGH_SHELF_HZ,
+            Shape::Bell => BELL_HZ,
+        }
+    }
+    fn q_bounds(self) -> (f64, f64) {
+        match self {
+            Shape::Bell => BELL_Q,
+            _ => SHELF_Q,
+        }
+    }
+}
+
+/// Maps an unbounded value into `lo..hi` (logistic).
+fn squash(u: f64, lo: f64, hi: f64) -> f64 {
+    lo + (hi - lo) / (1.0 + (-u).exp())
+}
+
+/// Inverse of [`squash`], clamped inside the open interval.
+fn unsquash(x: f64, lo: f64, hi: f64) -> f64 {
+    let t = ((x - lo) / (hi - lo)).clamp(1e-4, 1.0 - 1e-4);
+    (t / (1.0 - t)).ln()
+}
+
+/// One band in physical units.
+#[derive(Debug, Clone, Copy)]
+struct Band {
+    shape: Shape,
+    freq_hz: f64,
+    gain_db: f64,
+    q: f64,
+}
+
+impl Band {
+    fn coeffs(&self, fs: f64) -> Coeffs {
+        match self.shape {
+            Shape::LowShelf => Coeffs::low_shelf(self.freq_hz, self.q, self.gain_db, fs),
+            Shape::HighShelf => Coeffs::high_shelf(self.freq_hz, self.q, self.gain_db, fs),
+            Shape::Bell => Coeffs::peaking(self.freq_hz, self.q, self.gain_db, fs),
+        }
+    }
+
+    fn encode(&self) -> [f64; 3] {
+        let (flo, fhi) = self.shape.freq_bounds();
+        let (qlo, qhi) = self.shape.q_bounds();
+        [
+            unsquash(self.freq_hz.ln(), flo.ln(), fhi.ln()),
+            unsquash(self.gain_db, -MAX_GAIN_DB, MAX_GAIN_DB),
+            unsquash(self.q, qlo, qhi),
+        ]
+    }
+
+    fn decode(shape: Shape, u: &[f64]) -> Self {
+        let (flo, fhi) = shape.freq_bounds();
+        let (qlo, qhi) = shape.q_bounds();
+        Band {
+            shape,
+            freq_hz: squash(u[0], flo.ln(), fhi.ln()).exp(),
+            gain_db: squash(u[1], -MAX_GAIN_DB, MAX_GAIN_DB),
+            q: squash(u[2], qlo, qhi),
+        }
+    }
+}
+
+/// The fitting problem: bands of fixed shapes, parameters `[f, g, q]*n + [offset]`.
+struct Problem<'a> {
+    shapes: Vec<Shape>,
+    freqs_hz: &'a [f64],
+    target_db: &'a [f64],
+    weights: &'a [f64],
+    fs: f64,
+    lambda: f64,
+}
+
+impl Problem<'_> {
+    fn bands(&self, p: &[f64]) -> Vec<Band> {
+        self.shapes
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| Band::decode(s, &p[3 * i..3 * i + 3]))
+            .collect()
+    }
+
+    fn response(&self, bands: &[Band]) -> Vec<f64> {
+        let coeffs: Vec<Coeffs> = bands.iter().map(|b| b.coeffs(self.fs)).collect();
+        self.freqs_hz
+            .iter()
+            .map(|&f| coeffs.iter().map(|c| c.magnitude_db(f, self.fs)).sum())
+            .collect()
+    }
+
+    fn cost_of(&self, p: &[f64]) -> f64 {
+        let bands = self.bands(p);
+        let offset = p[p.len() - 1];
+        let resp = self.response(&bands);
+        let wsum: f64 = self.weights.iter().sum::<f64>().max(1e-12);
+        let (mut err, mut size) = (0.0, 0.0);
+        for ((r, t), w) in resp.iter().zip(self.target_db).zip(self.weights) {
+            err += w * (r + offset - t).powi(2);
+            size += w * r * r;
+        }
+        // Regularisation on the curve, not on band gains: shrinking the response toward 0
+        // does not reward splitting one move into several bands. A tiny band-gain term
+        // keeps opposing bands from cancelling each other.
+        let gains: f64 = bands.iter().map(|b| b.gain_db * b.gain_db).sum();
+        (err + self.lambda * size) / wsum + BAND_GAIN_PENALTY * gains
+    }
+}
+
+impl CostFunction for Problem<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
+        Ok(self.cost_of(p))
+    }
+}
+
+impl Gradient for Problem<'_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
+        let h = 1e-5;
+        let mut q = p.clone();
+        Ok((0..p.len())
+            .map(|i| {
+                q[i] = p[i] + h;
+                let up = self.cost_of(&q);
+                q[i] = p[i] - h;
+                let down = self.cost_of(&q);
+                q[i] = p[i];
+                (up - down) / (2.0 * h)
+            })
+            .collect())
+    }
+}
+
+/// Runs L-BFGS from `init`; returns (best parameters, cost, iterations).
+fn solve(problem: Problem<'_>, init: Vec<f64>, max_iters: u64) -> (Vec<f64>, f64, u64) {
+    let fallback = (init.clone(), problem.cost_of(&init), 0);
+    let linesearch = MoreThuenteLineSearch::new();
+    let solver = LBFGS::new(linesearch, 7)
+        .with_tolerance_cost(1e-10)
+        .and_then(|s| s.with_tolerance_grad(1e-8));
+    let Ok(solver) = solver else {
+        return fallback;
+    };
+    match Executor::new(problem, solver)
+        .configure(|s| s.param(init).max_iters(max_iters))
+        .run()
+    {
+        Ok(res) => {
+            let st = res.state();
+            match st.get_best_param() {
+                Some(p) if st.get_best_cost().is_finite() => {
+                    (p.clone(), st.get_best_cost(), st.get_iter())
+                }
+                _ => fallback,
+            }
+        }
+        Err(_) => fallback,
+    }
+}
+
+/// Per-point fit weights: where both spectra have energy (within `range_db` of their
+/// loudest point), inside 30 Hz..16 kHz and below 0.45 fs, equal per octave.
+fn weights(
+    freqs_hz: &[f64],
+    mix_db: &[Option<f64>],
+    target_db: &[Option<f64>],
+    fs: f64,
+    range_db: f64,
+) -> Vec<f64> {
+    let top = |v: &[Option<f64>]| {
+        v.iter()
+            .flatten()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    let (mtop, ttop) = (top(mix_db), top(target_db));
+    freqs_hz
+        .iter()
+        .zip(mix_db.iter().zip(target_db))
+        .map(|(&f, (m, t))| match (m, t) {
+            (Some(m), Some(t)) if (30.0..=16_000.0).contains(&f) && f < 0.45 * fs => {
+                let depth = (m - mtop).min(t - ttop); // <= 0
+                (1.0 + depth / range_db).clamp(0.0, 1.0)
+            }
+            _ => 0.0,
+        })
+        .collect()
+}
+
+/// Fits the EQ moving `mix_db` toward `target_db` (fine curves on `freqs_hz`, dB) with the
+/// given strength 0..1, for a mix at `sample_rate_hz`.
+pub fn fit_eq(
+    freqs_hz: &[f64],
+    mix_db: &[Option<f64>],
+    target_db: &[Option<f64>],
+    strength: f64,
+    sample_rate_hz: u32,
+    tuning: &Tuning,
+) -> EqFit {
+    let fs = f64::from(sample_rate_hz);
+    let w = weights(freqs_hz, mix_db, target_db, fs, tuning.eq_weight_range_db);
+    let raw: Vec<f64> = mix_db
+        .iter()
+        .zip(target_db)
+        .map(|(m, t)| match (m, t) {
+            (Some(m), Some(t)) => t - m,
+            _ => 0.0,
+        })
+        .collect();
+    let wsum: f64 = w.iter().sum();
+    let mean = if wsum > 0.0 {
+        raw.iter().zip(&w).map(|(d, w)| d * w).sum::<f64>() / wsum
+    } else {
+        0.0
+    };
+    let strength = strength.clamp(0.0, 1.0);
+    let target: Vec<f64> = raw.iter().map(|d| (d - mean) * strength).collect();
+    let solver = "argmin L-BFGS (More-Thuente), greedy bell insertion".to_string();
+    if wsum <= 0.0 || strength == 0.0 {
+        return EqFit {
+            config: EqConfig::default(),
+            freqs_hz: freqs_hz.to_vec(),
+            fitted_db: vec![0.0; freqs_hz.len()],
+            target_db: target,
+            weights: w,
+            solver,
+            iterations: 0,
+            cost: 0.0,
+            rms_error_db: 0.0,
+        };
+    }
+    let problem = |shapes: Vec<Shape>| Problem {
+        shapes,
+        freqs_hz,
+        target_db: &target,
+        weights: &w,
+        fs,
+        lambda: tuning.eq_regularisation,
+    };
+    let offset_of = |p: &[f64]| p[p.len() - 1];
+    // Start: flat shelves at their default corners.
+    let mut shapes = vec![Shape::LowShelf, Shape::HighShelf];
+    let mut params: Vec<f64> = [
+        Band {
+            shape: Shape::LowShelf,
+            freq_hz: 100.0,
+            gain_db: 0.0,
+            q: std::f64::consts::FRAC_1_SQRT_2,
+        },
+        Band {
+            shape: Shape::HighShelf,
+            freq_hz: 8000.0,
+            gain_db: 0.0,
+            q: std::f64::consts::FRAC_1_SQRT_2,
+        },
+    ]
+    .iter()
+    .flat_map(|b| b.encode())
+    .chain([0.0])
+    .collect();
+    let (p, mut cost, mut iterations) = solve(problem(shapes.clone()), params, 200);
+    params = p;
+    while shapes.len() < MAX_BELLS + 2 {
+        // Place a bell at the largest weighted residual.
+        let pr = problem(shapes.clone());
+        let resp = pr.response(&pr.bands(&params));
+        let off = offset_of(&params);
+        let Some((i, resid)) = (0..freqs_hz.len())
+            .filter(|&i| w[i] > 0.0 && (BELL_HZ.0..=BELL_HZ.1).contains(&freqs_hz[i]))
+            .map(|i| (i, target[i] - resp[i] - off))
+            .max_by(|a, b| (a.1.abs() * w[a.0]).total_cmp(&(b.1.abs() * w[b.0])))
+        else {
+            break;
+        };
+        let bell = Band {
+            shape: Shape::Bell,
+            freq_hz: freqs_hz[i],
+            gain_db: resid.clamp(-MAX_GAIN_DB * 0.9, MAX_GAIN_DB * 0.9),
+            q: 1.4,
+        };
+        let mut trial_shapes = shapes.clone();
+        trial_shapes.push(Shape::Bell);
+        let mut trial: Vec<f64> = params[..params.len() - 1].to_vec();
+        trial.extend(bell.encode());
+        trial.push(off);
+        let (p, c, it) = solve(problem(trial_shapes.clone()), trial, 200);
+        iterations += it;
+        if cost - c < tuning.eq_min_improvement_db2 {
+            break;
+        }
+        shapes = trial_shapes;
+        params = p;
+        cost = c;
+    }
+    let pr = problem(shapes.clone());
+    let bands = pr.bands(&params);
+    let fitted = pr.response(&bands);
+    let off = offset_of(&params);
+    let rms = (fitted
+        .iter()
+        .zip(&target)
+        .zip(&w)
+        .map(|((f, t), w)| w * (f + off - t).powi(2))
+        .sum::<f64>()
+        / wsum)
+        .sqrt();
+    let mut kept: Vec<EqBand> = bands
+        .iter()
+        .filter(|b| b.gain_db.abs() >= 0.1)
+        .map(|b| EqBand {
+            kind: match b.shape {
+                Shape::LowShelf => EqKind::LowShelf,
+                Shape::HighShelf => EqKind::HighShelf,
+                Shape::Bell => EqKind::Peaking,
+            },
+            freq_hz: round_to(b.freq_hz, 0.1),
+            gain_db: round_to(b.gain_db, 0.01),
+            q: round_to(b.q, 0.001),
+            slope_db_per_oct: 12,
+            channel: EqChannel::Stereo,
+        })
+        .collect();
+    kept.sort_by(|a, b| a.freq_hz.total_cmp(&b.freq_hz));
+    let config = EqConfig { bands: kept };
+    let fitted_db = response_db(&config, freqs_hz, fs);
+    EqFit {
+        config,
+        freqs_hz: freqs_hz.to_vec(),
+        target_db: target,
+        fitted_db,
+        weights: w,
+        solver,
+        iterations,
+        cost,
+        rms_error_db: rms,
+    }
+}
+
+/// Rounds `x` to a multiple of `step` (plans stay readable).
+fn round_to(x: f64, step: f64) -> f64 {
+    (x / step).round() * step
+}
+
+/// Magnitude response of a stereo/mid EQ at `freqs_hz`, dB (cuts included).
+pub fn response_db(config: &EqConfig, freqs_hz: &[f64], fs: f64) -> Vec<f64> {
+    let coeffs: Vec<Coeffs> = config
+        .bands
+        .iter()
+        .filter(|b| b.channel != EqChannel::Side)
+        .flat_map(|b| band_coeffs(b, fs))
+        .collect();
+    freqs_hz
+        .iter()
+        .map(|&f| coeffs.iter().map(|c| c.magnitude_db(f, fs)).sum())
+        .collect()
+}
+
+/// The biquad sections of one band.
+fn band_coeffs(b: &EqBand, fs: f64) -> Vec<Coeffs> {
+    use coda_engine::processors::biquad::butterworth_qs;
+    match b.kind {
+        EqKind::Peaking => vec![Coeffs::peaking(b.freq_hz, b.q, b.gain_db, fs)],
+        EqKind::LowShelf => vec![Coeffs::low_shelf(b.freq_hz, b.q, b.gain_db, fs)],
+        EqKind::HighShelf => vec![Coeffs::high_shelf(b.freq_hz, b.q, b.gain_db, fs)],
+        EqKind::LowCut => butterworth_qs((b.slope_db_per_oct / 6) as usize)
+            .into_iter()
+            .map(|q| Coeffs::high_pass(b.freq_hz, q, fs))
+            .collect(),
+        EqKind::HighCut => butterworth_qs((b.slope_db_per_oct / 6) as usize)
+            .into_iter()
+            .map(|q| Coeffs::low_pass(b.freq_hz, q, fs))
+            .collect(),
+    }
+}

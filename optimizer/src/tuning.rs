@@ -1,0 +1,62 @@
+//! The optimizer's hyperparameters. Defaults come from `optimizer/tuning.json`, which
+//! `coda tune --search` rewrites; a file given at run time overrides them.
+use serde::{Deserialize, Serialize};
+
+/// Hyperparameters of the fits (units in the names).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tuning {
+    /// EQ: weight of the fitted curve's mean square against the fit error (0.01 shrinks
+    /// every move by about 1 %).
+    pub eq_regularisation: f64,
+    /// EQ: least cost reduction (dB²) a new bell must bring to be kept.
+    pub eq_min_improvement_db2: f64,
+    /// EQ: points more than this far below the spectrum's top get no weight, dB.
+    pub eq_weight_range_db: f64,
+    /// Automation: length of the moving average over short-term loudness, seconds.
+    pub automation_smoothing_s: f64,
+    /// Automation: steepest gain change allowed, dB per second.
+    pub automation_max_slope_db_per_s: f64,
+    /// Automation: time between breakpoints, seconds.
+    pub automation_point_spacing_s: f64,
+    /// Automation: without a reference, the LRA reduction aimed at as a share of the
+    /// automation range (0..1).
+    pub automation_lra_reduction_share: f64,
+    /// Compressor: gain reduction each band reaches on the loudest passage, dB.
+    pub compressor_target_gr_db: f64,
+    /// Limiter: most gain reduction a gentle master takes, dB.
+    pub limiter_max_gr_db: f64,
+    /// Limiter: most gain reduction for purposes that keep dynamics (film, TV, game), dB.
+    pub film_limiter_max_gr_db: f64,
+    /// Imager: widest the low band may become (1 = unchanged).
+    pub low_width_max: f64,
+    /// Imager: range of the mid and high bands' side gain, [min, max].
+    pub width_limits: [f64; 2],
+}
+
+/// The compiled-in tuned defaults.
+const DEFAULTS_JSON: &str = include_str!("../tuning.json");
+
+impl Default for Tuning {
+    fn default() -> Self {
+        serde_json::from_str(DEFAULTS_JSON).expect("optimizer/tuning.json is valid")
+    }
+}
+
+impl Tuning {
+    /// Reads hyperparameters from a JSON file (all fields required).
+    pub fn from_file(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read tuning: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn defaults_parse() {
+        let t = super::Tuning::default();
+        assert!(t.eq_regularisation > 0.0 && t.width_limits[0] < t.width_limits[1]);
+    }
+}
