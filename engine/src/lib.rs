@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod audio;
+pub mod bwf;
 mod error;
 pub mod io;
 pub mod plan;
