@@ -284,18 +284,6 @@ impl Section {
         }
     }
 
-    /// Transposed direct form II, both lanes at once.
-    #[inline(always)]
-    fn tick(&mut self, x: [f64; 2]) -> [f64; 2] {
-        let mut y = [0.0; 2];
-        for k in 0..2 {
-            y[k] = self.b0[k] * x[k] + self.s1[k];
-            self.s1[k] = self.b1[k] * x[k] - self.a1[k] * y[k] + self.s2[k];
-            self.s2[k] = self.b2[k] * x[k] - self.a2[k] * y[k];
-        }
-        y
-    }
-
     fn flush_denormals(&mut self) {
         for v in self.s1.iter_mut().chain(self.s2.iter_mut()) {
             if v.abs() < DENORMAL_FLOOR {
@@ -305,26 +293,65 @@ impl Section {
     }
 }
 
+/// Runs `N` sections over `buf` (frames of two f64 lanes), holding their state in locals.
+///
+/// Each section's recurrence is a chain of dependent multiply-adds, so one section alone
+/// is latency bound; running `N` in one pass lets their chains overlap. Transposed direct
+/// form II with the feedback product added last, so the loop-carried chain per sample is
+/// one add, one multiply and one subtract.
+#[inline(always)]
+fn run_group<const N: usize>(group: &mut [Section], buf: &mut [[f64; 2]]) {
+    let group: &mut [Section; N] = group.try_into().expect("group of N sections");
+    let c: [Section; N] = *group;
+    let mut s1: [[f64; 2]; N] = std::array::from_fn(|k| c[k].s1);
+    let mut s2: [[f64; 2]; N] = std::array::from_fn(|k| c[k].s2);
+    for frame in buf.iter_mut() {
+        let mut x = *frame;
+        for k in 0..N {
+            let sec = &c[k];
+            let mut y = [0.0; 2];
+            for ch in 0..2 {
+                y[ch] = sec.b0[ch] * x[ch] + s1[k][ch];
+                s1[k][ch] = (sec.b1[ch] * x[ch] + s2[k][ch]) - sec.a1[ch] * y[ch];
+                s2[k][ch] = sec.b2[ch] * x[ch] - sec.a2[ch] * y[ch];
+            }
+            x = y;
+        }
+        *frame = x;
+    }
+    for k in 0..N {
+        group[k].s1 = s1[k];
+        group[k].s2 = s2[k];
+    }
+}
+
 /// State magnitudes below this are set to zero, so decaying tails never reach denormals.
 const DENORMAL_FLOOR: f64 = 1e-30;
 
-/// Denormals are flushed every this many samples, counted from the start of the stream (not
-/// of the block), so the output does not depend on how the stream is cut into blocks.
-const FLUSH_INTERVAL: usize = 256;
+/// Frames per internal chunk. Chunks are cut at multiples of this counted from the start of
+/// the stream (not of the block) and denormals are flushed at each cut, so the output does
+/// not depend on how the caller cuts the stream into blocks.
+const CHUNK: usize = 1024;
+
+/// Sections run together in one pass over a chunk.
+const GROUP: usize = 4;
 
 /// The parametric EQ processor.
 ///
 /// Stereo bands run on left and right. When any band is mid- or side-only, the signal is
-/// converted once to mid = (L+R)/2 and side = (L-R)/2, the mid lane runs the stereo and mid
-/// bands, the side lane the stereo and side bands, and L = M+S, R = M-S restores it (exact
-/// in f64). A mono input is its own mid; its side is zero.
+/// converted to mid = (L+R)/2 and side = (L-R)/2 (in f64), the mid lane runs the stereo and
+/// mid bands, the side lane the stereo and side bands, and L = M+S, R = M-S restores it. A
+/// mono input is its own mid; its side is zero. The whole cascade runs in f64 on a chunk
+/// of up to [`CHUNK`] frames held in a scratch buffer allocated by [`Eq::new`].
 #[derive(Debug, Clone)]
 pub struct Eq {
     /// The cascade; lane 0 is left (or mid), lane 1 right (or side).
     sections: Vec<Section>,
     mid_side: bool,
-    /// Samples since the last denormal flush.
+    /// Position within the current chunk, in frames since the stream start, mod `CHUNK`.
     phase: usize,
+    /// f64 working copy of one chunk.
+    scratch: Vec<[f64; 2]>,
 }
 
 impl Eq {
@@ -360,6 +387,7 @@ impl Eq {
             sections,
             mid_side,
             phase: 0,
+            scratch: vec![[0.0; 2]; CHUNK],
         })
     }
 
@@ -368,22 +396,20 @@ impl Eq {
         self.sections.is_empty()
     }
 
-    #[inline(always)]
-    fn cascade(sections: &mut [Section], mut v: [f64; 2]) -> [f64; 2] {
-        for s in sections.iter_mut() {
-            v = s.tick(v);
+    /// Runs the whole cascade over the first `len` frames of the scratch buffer, then
+    /// advances the chunk phase (flushing denormals at chunk ends).
+    fn run_scratch(&mut self, len: usize) {
+        let buf = &mut self.scratch[..len];
+        for group in self.sections.chunks_mut(GROUP) {
+            match group.len() {
+                1 => run_group::<1>(group, buf),
+                2 => run_group::<2>(group, buf),
+                3 => run_group::<3>(group, buf),
+                _ => run_group::<GROUP>(group, buf),
+            }
         }
-        v
-    }
-
-    /// Length of the next run that ends at or before the next flush point.
-    fn next_run(&self, remaining: usize) -> usize {
-        (FLUSH_INTERVAL - self.phase).min(remaining)
-    }
-
-    fn advance(&mut self, len: usize) {
         self.phase += len;
-        if self.phase == FLUSH_INTERVAL {
+        if self.phase == CHUNK {
             self.phase = 0;
             for s in &mut self.sections {
                 s.flush_denormals();
@@ -394,11 +420,15 @@ impl Eq {
     fn process_mono(&mut self, x: &mut [f32]) {
         let mut start = 0;
         while start < x.len() {
-            let len = self.next_run(x.len() - start);
-            for v in &mut x[start..start + len] {
-                *v = Self::cascade(&mut self.sections, [f64::from(*v), 0.0])[0] as f32;
+            let len = (CHUNK - self.phase).min(x.len() - start);
+            let block = &mut x[start..start + len];
+            for (v, f) in block.iter().zip(self.scratch.iter_mut()) {
+                *f = [f64::from(*v), 0.0];
             }
-            self.advance(len);
+            self.run_scratch(len);
+            for (v, f) in block.iter_mut().zip(self.scratch.iter()) {
+                *v = f[0] as f32;
+            }
             start += len;
         }
     }
@@ -407,24 +437,33 @@ impl Eq {
         assert_eq!(left.len(), right.len(), "channel lengths differ");
         let mut start = 0;
         while start < left.len() {
-            let len = self.next_run(left.len() - start);
+            let len = (CHUNK - self.phase).min(left.len() - start);
             let l = &mut left[start..start + len];
             let r = &mut right[start..start + len];
+            let scratch = &mut self.scratch[..len];
             if self.mid_side {
-                for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                for ((a, b), f) in l.iter().zip(r.iter()).zip(scratch.iter_mut()) {
                     let (x0, x1) = (f64::from(*a), f64::from(*b));
-                    let y = Self::cascade(&mut self.sections, [(x0 + x1) * 0.5, (x0 - x1) * 0.5]);
-                    *a = (y[0] + y[1]) as f32;
-                    *b = (y[0] - y[1]) as f32;
+                    *f = [(x0 + x1) * 0.5, (x0 - x1) * 0.5];
                 }
             } else {
-                for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-                    let y = Self::cascade(&mut self.sections, [f64::from(*a), f64::from(*b)]);
-                    *a = y[0] as f32;
-                    *b = y[1] as f32;
+                for ((a, b), f) in l.iter().zip(r.iter()).zip(scratch.iter_mut()) {
+                    *f = [f64::from(*a), f64::from(*b)];
                 }
             }
-            self.advance(len);
+            self.run_scratch(len);
+            let scratch = &self.scratch[..len];
+            if self.mid_side {
+                for ((a, b), f) in l.iter_mut().zip(r.iter_mut()).zip(scratch.iter()) {
+                    *a = (f[0] + f[1]) as f32;
+                    *b = (f[0] - f[1]) as f32;
+                }
+            } else {
+                for ((a, b), f) in l.iter_mut().zip(r.iter_mut()).zip(scratch.iter()) {
+                    *a = f[0] as f32;
+                    *b = f[1] as f32;
+                }
+            }
             start += len;
         }
     }
