@@ -1,5 +1,6 @@
 //! Throughput of the tone stages (automation, EQ, saturation, reverb) on 44.1 kHz stereo
 //! noise, in samples per second (one sample = one frame of both channels).
+use coda_engine::processors::automation::{AutomationPoint, AutomationProcessor, GainAutomation};
 use coda_engine::processors::eq::{Eq, EqBand, EqChannel, EqConfig, EqKind};
 use coda_engine::processors::Processor;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -71,6 +72,23 @@ fn eq_config(mid_side: bool) -> EqConfig {
     }
 }
 
+/// A move every 0.5 s over the whole bench, so the curve is interpolated all the time.
+fn automation(c: &mut Criterion) {
+    let a = GainAutomation {
+        points: (0..8)
+            .map(|i| AutomationPoint {
+                time_s: 0.5 * f64::from(i),
+                gain_db: if i % 2 == 0 { -2.0 } else { 2.0 },
+            })
+            .collect(),
+    };
+    bench_stage(
+        c,
+        "automation",
+        &mut AutomationProcessor::new(&a, FS).unwrap(),
+    );
+}
+
 fn eq(c: &mut Criterion) {
     bench_stage(
         c,
@@ -84,5 +102,5 @@ fn eq(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, eq);
+criterion_group!(benches, automation, eq);
 criterion_main!(benches);
