@@ -162,6 +162,34 @@ impl Crossover {
         out
     }
 
+    /// [`Crossover::tick`] for a tree known to have `B` bands at compile time (`B` must equal
+    /// [`Crossover::bands`]): the loops unroll and the result holds exactly the bands. Same
+    /// arithmetic in the same order as `tick`, so the output is bit-identical.
+    #[inline(always)]
+    pub fn tick_bands<const B: usize>(&mut self, x: [f64; 2]) -> [[f64; 2]; B] {
+        debug_assert_eq!(B, self.bands(), "tick_bands::<B> on a tree of another size");
+        let mut out = [[0.0; 2]; B];
+        let mut rest = x;
+        for k in 0..B - 1 {
+            let s = &mut self.splits[k];
+            let lo = s.lp2.tick(&s.lp, s.lp1.tick(&s.lp, rest));
+            let ap = s.ap_state.tick(&s.ap, rest);
+            out[k] = lo;
+            rest = [ap[0] - lo[0], ap[1] - lo[1]];
+        }
+        out[B - 1] = rest;
+        for k in 0..B.saturating_sub(2) {
+            for j in k + 1..B - 1 {
+                out[k] = self.comp[k][j].tick(&self.splits[j].ap, out[k]);
+            }
+        }
+        self.until_flush -= 1;
+        if self.until_flush == 0 {
+            self.flush_denormals();
+        }
+        out
+    }
+
     #[cold]
     fn flush_denormals(&mut self) {
         self.until_flush = FLUSH_PERIOD;
