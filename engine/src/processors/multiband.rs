@@ -115,9 +115,37 @@ impl CompressorBand {
 const DB_PER_LOG2_POWER: f64 = 3.010_299_956_639_812;
 /// `log2(10) / 20`: octaves of amplitude per dB.
 const LOG2_PER_DB: f64 = 0.166_096_404_744_368_1;
-/// Smoothed gain reductions below this (dB) are flushed to zero: the release tail ends there
-/// instead of decaying into denormals, and a band at rest needs no exponential.
+/// Smoothed gain reductions below this (dB) at the end of a chunk are flushed to zero: the
+/// release tail ends there instead of decaying into denormals, and a band at rest needs no dB
+/// arithmetic.
 const GR_FLOOR_DB: f64 = 1e-9;
+/// Detector power floor (-300 dB): keeps `log2` on normal numbers.
+const MIN_POWER: f64 = 1e-30;
+/// Samples per internal chunk: the stages of one chunk (crossover, levels, ballistics, gains)
+/// run as separate loops over scratch buffers that stay in L1. Chunks are aligned to the
+/// stream (sample `n` is in chunk `n / CHUNK` whatever the blocks), so the once-per-chunk
+/// flush of tiny reductions happens at the same samples for any block size.
+const CHUNK: usize = 128;
+
+/// `a > b ? a : b` (a plain select the compiler vectorises; no NaN handling needed here).
+#[inline(always)]
+fn max(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// `a < b ? a : b`.
+#[inline(always)]
+fn min(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
 
 /// Static curve of one band in the form the per-sample loop uses.
 #[derive(Debug, Clone, Copy)]
@@ -145,18 +173,15 @@ impl Curve {
         }
     }
 
-    /// Giannoulis et al. (2012) eq. 4, as gain reduction `x_G - y_G` (dB, >= 0).
+    /// Giannoulis et al. (2012) eq. 4, as gain reduction `x_G - y_G` (dB, >= 0), without
+    /// branches: the knee's quadratic on the clamped excess plus the line above the knee.
     #[inline(always)]
     fn reduction_db(&self, level_db: f64) -> f64 {
         let over = level_db - self.threshold_db;
-        if 2.0 * over > self.knee_db {
-            self.slope * over
-        } else if 2.0 * over > -self.knee_db {
-            let d = over + 0.5 * self.knee_db;
-            self.knee_coef * d * d
-        } else {
-            0.0
-        }
+        let half_knee = 0.5 * self.knee_db;
+        let in_knee = min(max(over + half_knee, 0.0), self.knee_db);
+        let above_knee = max(over - half_knee, 0.0);
+        self.knee_coef * in_knee * in_knee + self.slope * above_knee
     }
 }
 
@@ -164,71 +189,55 @@ impl Curve {
 #[derive(Debug, Clone, Copy)]
 struct Band {
     curve: Curve,
-    /// Detector power (`(L^2 + R^2) / 2`, linear) below which the curve gives no reduction
+    /// Detector power (`(L^2 + R^2) / 2`, linear) up to which the curve gives no reduction
     /// (the knee's lower end); infinite for ratio 1.
     knee_start_power: f64,
     /// One-pole coefficients `exp(-1 / (tau fs))` for rising and falling reduction.
     attack_coef: f64,
     release_coef: f64,
-    makeup_db: f64,
     makeup_gain: f64,
-    /// `1 / makeup_gain`, to meter the reduction alone.
-    inv_makeup_gain: f64,
-    /// Ratio 1 and no makeup: the band passes through and only meters zero reduction.
-    identity: bool,
     /// Smoothed gain reduction, dB (>= 0): the compressor's state.
     reduction_db: f64,
 }
 
 impl Band {
     fn new(band: &CompressorBand, fs: f64) -> Self {
-        let curve = Curve::new(band);
         let knee_start_power = if band.ratio > 1.0 {
             10f64.powf((band.threshold_db - 0.5 * band.knee_db) / 10.0)
         } else {
             f64::INFINITY
         };
-        let makeup_gain = 10f64.powf(band.makeup_db / 20.0);
         Self {
-            curve,
+            curve: Curve::new(band),
             knee_start_power,
             attack_coef: (-1000.0 / (band.attack_ms * fs)).exp(),
             release_coef: (-1000.0 / (band.release_ms * fs)).exp(),
-            makeup_db: band.makeup_db,
-            makeup_gain,
-            inv_makeup_gain: 1.0 / makeup_gain,
-            identity: band.is_identity(),
+            makeup_gain: 10f64.powf(band.makeup_db / 20.0),
             reduction_db: 0.0,
         }
     }
 
-    /// Updates the smoothed reduction from one sample of the band (two lanes) and returns the
-    /// band's linear gain (makeup included).
+    /// Target reduction (dB) for detector power `power`: exactly 0 up to the knee.
     #[inline(always)]
-    fn gain(&mut self, x: [f64; 2]) -> f64 {
-        let power = 0.5 * (x[0] * x[0] + x[1] * x[1]);
-        let target = if power > self.knee_start_power {
-            // power >= 10^-9.2 here, a normal number.
-            self.curve
-                .reduction_db(DB_PER_LOG2_POWER * fast_log2(power))
+    fn target_db(&self, power: f64) -> f64 {
+        let level_db = DB_PER_LOG2_POWER * fast_log2(max(power, MIN_POWER));
+        let t = self.curve.reduction_db(level_db);
+        if power > self.knee_start_power {
+            t
         } else {
             0.0
-        };
-        let prev = self.reduction_db;
-        if target == 0.0 && prev == 0.0 {
-            return self.makeup_gain;
         }
+    }
+
+    /// One step of the branching one-pole smoother from `prev` toward `target` (dB).
+    #[inline(always)]
+    fn smooth(&self, prev: f64, target: f64) -> f64 {
         let coef = if target > prev {
             self.attack_coef
         } else {
             self.release_coef
         };
-        let mut r = target + coef * (prev - target);
-        if r < GR_FLOOR_DB {
-            r = 0.0;
-        }
-        self.reduction_db = r;
-        fast_exp2(LOG2_PER_DB * (self.makeup_db - r))
+        target + coef * (prev - target)
     }
 }
 
@@ -236,34 +245,39 @@ impl Band {
 ///
 /// Splits `x = 2^e m` with `m` in `[sqrt(1/2), sqrt(2))` and evaluates
 /// `ln m = 2 atanh(s)`, `s = (m - 1)/(m + 1)`, `|s| < 0.1716`, by its series to `s^9`
-/// (the first omitted term is below 7e-10 in `ln m`).
+/// (the first omitted term is below 7e-10 in `ln m`). Integer and float steps only, so a loop
+/// of it vectorises.
 #[inline(always)]
 fn fast_log2(x: f64) -> f64 {
     const MANTISSA: u64 = 0x000f_ffff_ffff_ffff;
     const ONE: u64 = 0x3ff0_0000_0000_0000;
+    /// 2^52 as bits: OR-ing a small integer into the mantissa gives 2^52 + that integer.
+    const TWO_52: u64 = 0x4330_0000_0000_0000;
     let bits = x.to_bits();
-    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-    let mut m = f64::from_bits((bits & MANTISSA) | ONE);
-    if m > std::f64::consts::SQRT_2 {
-        m *= 0.5;
-        e += 1;
-    }
+    // Biased exponent as a float without an int-to-float conversion (none for i64 in SSE2).
+    let biased = f64::from_bits((bits >> 52) | TWO_52) - 4_503_599_627_370_496.0;
+    let m = f64::from_bits((bits & MANTISSA) | ONE);
+    let big = m > std::f64::consts::SQRT_2;
+    let m = if big { 0.5 * m } else { m };
+    let e = biased - if big { 1022.0 } else { 1023.0 };
     let s = (m - 1.0) / (m + 1.0);
     let s2 = s * s;
     let series = 1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0))));
-    e as f64 + 2.0 * std::f64::consts::LOG2_E * s * series
+    e + 2.0 * std::f64::consts::LOG2_E * s * series
 }
 
 /// `2^x`, relative error below 1e-8, for `x` within +-1000 (clamped there).
 ///
-/// Rounds `x` to the nearest integer `n` (by the 1.5 * 2^52 trick, no libm call), builds `2^n`
-/// from its exponent bits and evaluates `2^f = e^(f ln 2)`, `|f| <= 1/2`, by its Taylor series to
-/// the 8th power (the first omitted term is below 5e-10 relative).
+/// Rounds `x` to the nearest integer `n` by adding and subtracting 1.5 * 2^52 (whose bits then
+/// hold `n` in the low mantissa bits, from which `2^n` is built), and evaluates
+/// `2^f = e^(f ln 2)`, `|f| <= 1/2`, by its Taylor series to the 8th power (the first omitted
+/// term is below 5e-10 relative). No libm call and no int/float conversion, so it vectorises.
 #[inline(always)]
 fn fast_exp2(x: f64) -> f64 {
     const ROUND: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
-    let x = x.clamp(-1000.0, 1000.0);
-    let n = (x + ROUND) - ROUND;
+    let x = min(max(x, -1000.0), 1000.0);
+    let shifted = x + ROUND;
+    let n = shifted - ROUND;
     let t = (x - n) * std::f64::consts::LN_2;
     let poly = 1.0
         + t * (1.0
@@ -272,8 +286,79 @@ fn fast_exp2(x: f64) -> f64 {
                     + t * (1.0 / 24.0
                         + t * (1.0 / 120.0
                             + t * (1.0 / 720.0 + t * (1.0 / 5040.0 + t * (1.0 / 40_320.0))))))));
-    let scale = f64::from_bits(((n as i64 + 1023) as u64) << 52);
+    // Low bits of `shifted` are n (two's complement); n + 1023 shifted into the exponent field.
+    let scale = f64::from_bits(shifted.to_bits().wrapping_add(1023) << 52);
     poly * scale
+}
+
+/// Detector powers `(l^2 + r^2) / 2` into `power`; true if any exceeds `knee_start_power`.
+#[inline(always)]
+fn powers(l: &[f64], r: &[f64], power: &mut [f64], knee_start_power: f64) -> bool {
+    let mut above = 0u32;
+    for ((p, &l), &r) in power.iter_mut().zip(l).zip(r) {
+        *p = 0.5 * (l * l + r * r);
+        above |= u32::from(*p > knee_start_power);
+    }
+    above != 0
+}
+
+/// Detector powers to target reductions (dB), in place.
+#[inline(always)]
+fn targets(band: &Band, work: &mut [f64]) {
+    for w in work.iter_mut() {
+        *w = band.target_db(*w);
+    }
+}
+
+/// Smoothed reductions (dB) to linear reduction gains (1 for no reduction), in place.
+#[inline(always)]
+fn reduction_gains(work: &mut [f64]) {
+    for w in work.iter_mut() {
+        let g = fast_exp2(-LOG2_PER_DB * *w);
+        *w = if *w == 0.0 { 1.0 } else { g };
+    }
+}
+
+/// `out += makeup * gain * band`, both lanes.
+#[inline(always)]
+fn accumulate(
+    makeup: f64,
+    gain: &[f64],
+    l: &[f64],
+    r: &[f64],
+    out_l: &mut [f64],
+    out_r: &mut [f64],
+) {
+    let n = gain.len();
+    let (l, r, out_l, out_r) = (&l[..n], &r[..n], &mut out_l[..n], &mut out_r[..n]);
+    for i in 0..n {
+        let g = makeup * gain[i];
+        out_l[i] += g * l[i];
+        out_r[i] += g * r[i];
+    }
+}
+
+/// `out += gain * band`, both lanes.
+#[inline(always)]
+fn accumulate_constant(gain: f64, l: &[f64], r: &[f64], out_l: &mut [f64], out_r: &mut [f64]) {
+    let n = l.len();
+    let (r, out_l, out_r) = (&r[..n], &mut out_l[..n], &mut out_r[..n]);
+    for i in 0..n {
+        out_l[i] += gain * l[i];
+        out_r[i] += gain * r[i];
+    }
+}
+
+/// Scratch buffers of one chunk, per band (allocated once, in the constructor).
+#[derive(Debug, Clone)]
+struct Scratch {
+    /// Band samples, two lanes.
+    left: [[f64; CHUNK]; MAX_BANDS],
+    right: [[f64; CHUNK]; MAX_BANDS],
+    /// Detector power, then target reduction, then smoothed reduction (dB), per sample.
+    work: [[f64; CHUNK]; MAX_BANDS],
+    /// Sum of the bands after their gains.
+    out: [[f64; CHUNK]; 2],
 }
 
 /// The multiband compressor.
@@ -293,19 +378,23 @@ fn fast_exp2(x: f64) -> f64 {
 /// - **Ballistics**: the "smooth branching" peak detector of the same paper (eq. 17) applied
 ///   to the reduction in dB: a one-pole filter with coefficient `exp(-1 / (tau fs))`, `tau` =
 ///   `attack_ms` while the reduction rises and `release_ms` while it falls, so a step in the
-///   target reaches `1 - 1/e` of its size after `tau`.
+///   target reaches `1 - 1/e` of its size after `tau`. A reduction still below 1e-9 dB at
+///   the end of a 128-sample chunk is flushed to 0.
 /// - **Gain**: `10^((makeup_db - reduction_db) / 20)`; the meter records the reduction alone.
 ///
-/// The dB conversions use polynomial `log2`/`exp2` (errors below 1e-8 dB), and only while a band
-/// is in or above its knee or still releasing; a band at rest costs a comparison. Bands with
-/// ratio 1 and no makeup are not metered beyond zeros and cost only the crossover; when every
-/// band is like that the compressor passes its input through unchanged (no all-pass). No
-/// latency.
+/// The dB conversions use polynomial `log2`/`exp2` (errors below 1e-8 dB) in vectorised loops
+/// over chunks of [`CHUNK`] samples; a band whose level stays below its knee with nothing left
+/// to release skips them for the chunk, as do bands with ratio 1 (which cost only their share
+/// of the crossover and the meter). When every band has ratio 1 and no makeup the compressor
+/// passes its input through unchanged (no all-pass) and meters zeros. No latency.
 #[derive(Debug, Clone)]
 pub struct MultibandCompressor {
     crossover: Crossover,
     bands: [Band; MAX_BANDS],
     meters: Vec<GainReductionMeter>,
+    scratch: Box<Scratch>,
+    /// Samples of the current (stream-aligned) chunk already processed, `0..CHUNK`.
+    in_chunk: usize,
     identity: bool,
 }
 
@@ -333,6 +422,13 @@ impl MultibandCompressor {
             meters: (0..config.bands.len())
                 .map(|_| GainReductionMeter::new(fs))
                 .collect(),
+            scratch: Box::new(Scratch {
+                left: [[0.0; CHUNK]; MAX_BANDS],
+                right: [[0.0; CHUNK]; MAX_BANDS],
+                work: [[0.0; CHUNK]; MAX_BANDS],
+                out: [[0.0; CHUNK]; 2],
+            }),
+            in_chunk: 0,
             identity: config.bands.iter().all(CompressorBand::is_identity),
         })
     }
@@ -344,7 +440,96 @@ impl MultibandCompressor {
         self.meters.iter().map(|m| m.clone().finish()).collect()
     }
 
-    /// The per-sample loop for a tree of `B` bands; `right` is `None` for mono.
+    /// One chunk (at most [`CHUNK`] samples) of a tree of `B` bands, in place; `right` is
+    /// `None` for mono.
+    fn run_chunk<const B: usize>(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
+        let n = left.len();
+        debug_assert!(n <= CHUNK);
+        let sc = &mut *self.scratch;
+        {
+            let (sl, sr) = (&mut sc.left, &mut sc.right);
+            let (inl, inr) = (&*left, right.as_deref().unwrap_or(&*left));
+            self.crossover.run_bands::<B>(
+                n,
+                |i| [f64::from(inl[i]), f64::from(inr[i])],
+                |i, bands| {
+                    for k in 0..B {
+                        sl[k][i] = bands[k][0];
+                        sr[k][i] = bands[k][1];
+                    }
+                },
+            );
+        }
+        let mut bands = [self.bands[0]; B];
+        bands.copy_from_slice(&self.bands[..B]);
+
+        // Target reductions per band; a band below its knee with nothing to release stays at
+        // rest for the chunk (its reduction is 0 throughout, as the full path would give).
+        let mut active = [false; B];
+        for k in 0..B {
+            let w = &mut sc.work[k][..n];
+            active[k] = powers(
+                &sc.left[k][..n],
+                &sc.right[k][..n],
+                w,
+                bands[k].knee_start_power,
+            ) || bands[k].reduction_db > 0.0;
+            if active[k] {
+                targets(&bands[k], w);
+            } else {
+                w.fill(0.0);
+            }
+        }
+
+        // Ballistics: the only recurrence, all bands in one loop (independent chains overlap).
+        if active.iter().any(|&a| a) {
+            let mut prev = [0.0; B];
+            for k in 0..B {
+                prev[k] = bands[k].reduction_db;
+            }
+            for i in 0..n {
+                for k in 0..B {
+                    prev[k] = bands[k].smooth(prev[k], sc.work[k][i]);
+                    sc.work[k][i] = prev[k];
+                }
+            }
+            for k in 0..B {
+                self.bands[k].reduction_db = prev[k];
+            }
+        }
+
+        // Gains, the band sum and the meters.
+        let [out_l, out_r] = &mut sc.out;
+        let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
+        out_l.fill(0.0);
+        out_r.fill(0.0);
+        for k in 0..B {
+            let (l, r, w) = (&sc.left[k][..n], &sc.right[k][..n], &mut sc.work[k][..n]);
+            let meter = &mut self.meters[k];
+            if active[k] {
+                reduction_gains(w);
+                accumulate(bands[k].makeup_gain, w, l, r, out_l, out_r);
+                for &g in w.iter() {
+                    meter.push(g);
+                }
+            } else {
+                accumulate_constant(bands[k].makeup_gain, l, r, out_l, out_r);
+                for _ in 0..n {
+                    meter.push(1.0);
+                }
+            }
+        }
+        for (y, &v) in left.iter_mut().zip(out_l.iter()) {
+            *y = v as f32;
+        }
+        if let Some(right) = right.as_deref_mut() {
+            for (y, &v) in right.iter_mut().zip(out_r.iter()) {
+                *y = v as f32;
+            }
+        }
+    }
+
+    /// All chunks of a block for a tree of `B` bands.
     fn run<const B: usize>(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
         if let Some(r) = right.as_deref() {
             assert_eq!(
@@ -353,30 +538,20 @@ impl MultibandCompressor {
                 "channels of one block differ in length"
             );
         }
-        let meters = &mut self.meters[..B];
-        let bands = &mut self.bands[..B];
-        for i in 0..left.len() {
-            let l = f64::from(left[i]);
-            let r = right.as_deref().map_or(l, |r| f64::from(r[i]));
-            let split = self.crossover.tick_bands::<B>([l, r]);
-            let mut out = [0.0; 2];
-            for k in 0..B {
-                let x = split[k];
-                if bands[k].identity {
-                    meters[k].push(1.0);
-                    out[0] += x[0];
-                    out[1] += x[1];
-                } else {
-                    let g = bands[k].gain(x);
-                    meters[k].push(g * bands[k].inv_makeup_gain);
-                    out[0] += g * x[0];
-                    out[1] += g * x[1];
+        let mut start = 0;
+        while start < left.len() {
+            let end = (start + CHUNK - self.in_chunk).min(left.len());
+            let r = right.as_deref_mut().map(|r| &mut r[start..end]);
+            self.run_chunk::<B>(&mut left[start..end], r);
+            self.in_chunk = (self.in_chunk + end - start) % CHUNK;
+            if self.in_chunk == 0 {
+                for b in &mut self.bands[..B] {
+                    if b.reduction_db < GR_FLOOR_DB {
+                        b.reduction_db = 0.0;
+                    }
                 }
             }
-            left[i] = out[0] as f32;
-            if let Some(r) = right.as_deref_mut() {
-                r[i] = out[1] as f32;
-            }
+            start = end;
         }
     }
 }
@@ -412,6 +587,7 @@ impl Processor for MultibandCompressor {
         for b in &mut self.bands {
             b.reduction_db = 0.0;
         }
+        self.in_chunk = 0;
         for m in &mut self.meters {
             m.reset();
         }
