@@ -15,6 +15,7 @@ pub mod limiter;
 pub mod multiband;
 pub mod reverb;
 pub mod saturation;
+pub mod truepeak;
 
 /// A processor running in place on planar audio.
 pub trait Processor: Send {
