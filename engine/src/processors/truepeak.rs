@@ -301,7 +301,10 @@ mod tests {
                     .collect();
                 let exact = (w * (d - 1.0) + 0.3).cos();
                 let got: f64 = h.iter().zip(&x).map(|(h, &x)| h * f64::from(x)).sum();
-                assert!((got - exact).abs() <= u + 1e-6, "f={f} k={k}: {got} vs {exact}");
+                assert!(
+                    (got - exact).abs() <= u + 1e-6,
+                    "f={f} k={k}: {got} vs {exact}"
+                );
             }
         }
     }
