@@ -21,7 +21,10 @@ pub const LOW_WIDE_DB: f64 = -12.0;
 pub const WIDTH_DIFF_DB: f64 = 4.0;
 /// A band whose L/R correlation is below this is out of phase (near 0 is merely wide).
 pub const BAND_OUT_OF_PHASE: f64 = -0.2;
-/// Share of time out of phase (correlation below 0) reported from this fraction.
+/// Bands holding less than this share of the mix's mid power get no width findings, dB.
+pub const BAND_MIN_SHARE_DB: f64 = -30.0;
+/// Share of time out of phase (correlation below [`BAND_OUT_OF_PHASE`]) reported from this
+/// fraction.
 pub const OUT_OF_PHASE_SHARE: f64 = 0.05;
 /// Loudness differences to the reference reported from this size, LU.
 pub const LOUDNESS_DIFF_LU: f64 = 1.0;
@@ -269,10 +272,28 @@ fn tone_vs_reference(mix: &Analysis, reference: &Analysis, out: &mut Vec<Finding
     }
 }
 
+/// Mid power between `lo_hz` and `hi_hz` relative to the whole mid spectrum (third-octave
+/// bands by centre), dB; `None` when the spectrum is empty.
+fn band_share_db(a: &Analysis, lo_hz: f64, hi_hz: f64) -> Option<f64> {
+    let s = &a.spectrum;
+    let power = |keep: &dyn Fn(f64) -> bool| -> f64 {
+        s.bands_hz
+            .iter()
+            .zip(&s.mid_db)
+            .filter(|(f, _)| keep(**f))
+            .filter_map(|(_, db)| db.map(|db| 10f64.powf(db / 10.0)))
+            .sum()
+    };
+    let (band, total) = (power(&|f| f >= lo_hz && f < hi_hz), power(&|_| true));
+    (total > 0.0).then(|| 10.0 * (band.max(1e-30) / total).log10())
+}
+
 /// "side 4 dB under mid" / "side 2 dB above mid" / "identical channels".
 fn side_phrase(db: f64) -> String {
     if db <= SIDE_FLOOR_DB {
         "identical channels".into()
+    } else if db.abs() < 0.5 {
+        "side as loud as mid".into()
     } else if db < 0.0 {
         format!("side {:.0} dB under mid", -db)
     } else {
@@ -317,8 +338,12 @@ fn stereo(mix: &Analysis, reference: Option<&Analysis>, out: &mut Vec<Finding>) 
             "The mix is mono: left and right are identical.".into(),
         ));
     }
+    let audible =
+        |lo: f64, hi: f64| band_share_db(mix, lo, hi).is_some_and(|d| d >= BAND_MIN_SHARE_DB);
     for (i, b) in bands.iter().enumerate() {
-        let Some(s) = b.side_to_mid_db else { continue };
+        let Some(s) = b.side_to_mid_db.filter(|_| audible(b.lo_hz, b.hi_hz)) else {
+            continue;
+        };
         let place = band_place(b.lo_hz, b.hi_hz, i, n);
         let r = reference
             .and_then(|r| r.stereo.bands.get(i))
@@ -382,7 +407,10 @@ fn stereo(mix: &Analysis, reference: Option<&Analysis>, out: &mut Vec<Finding>) 
         return;
     }
     for (i, b) in bands.iter().enumerate() {
-        if let Some(c) = b.correlation.filter(|&c| c < BAND_OUT_OF_PHASE) {
+        let c = b
+            .correlation
+            .filter(|&c| c < BAND_OUT_OF_PHASE && audible(b.lo_hz, b.hi_hz));
+        if let Some(c) = c {
             out.push(finding(
                 if i == 0 {
                     Severity::Problem
@@ -404,7 +432,7 @@ fn stereo(mix: &Analysis, reference: Option<&Analysis>, out: &mut Vec<Finding>) 
     let negative: Vec<usize> = series
         .iter()
         .enumerate()
-        .filter_map(|(k, c)| c.filter(|&c| c < 0.0).map(|_| k))
+        .filter_map(|(k, c)| c.filter(|&c| c < BAND_OUT_OF_PHASE).map(|_| k))
         .collect();
     if defined > 0 {
         let share = negative.len() as f64 / defined as f64;
@@ -415,8 +443,9 @@ fn stereo(mix: &Analysis, reference: Option<&Analysis>, out: &mut Vec<Finding>) 
                 Topic::MonoCompatibility,
                 Some(PlotId::Stereo),
                 format!(
-                    "Left and right are out of phase (correlation below 0) for {:.0} s, {:.0} % \
-                     of the mix, first at {}: those passages lose level in mono.",
+                    "Left and right are out of phase (correlation below {BAND_OUT_OF_PHASE}) \
+                     for {:.0} s, {:.0} % of the mix, first at {}: those passages lose level \
+                     in mono.",
                     negative.len() as f64 * hop,
                     share * 100.0,
                     mm_ss(negative[0] as f64 * hop)

@@ -64,6 +64,14 @@ pub fn limited(audio: &Audio, gain_db: f64, ceiling: f32) -> (Audio, GainTrace) 
     (out, trace)
 }
 
+/// Prints a skip notice straight to the process's stderr, past libtest's output capture, so
+/// it shows in a plain `cargo test` run.
+pub fn loud_skip(what: &str) {
+    use std::io::Write;
+    let line = "*".repeat(72);
+    let _ = writeln!(std::io::stderr(), "\n{line}\nSKIPPED: {what}\n{line}");
+}
+
 /// Analyses or panics.
 pub fn analysed(audio: &Audio) -> Analysis {
     analyze(audio).expect("analysis")
