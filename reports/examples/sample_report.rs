@@ -1,14 +1,20 @@
 //! Writes a sample report (synthetic orchestral mix, reference and master) into a folder,
-//! with PNGs: `cargo run -p coda-reports --example sample_report -- OUT_DIR [SECONDS]`.
+//! with PNGs: `cargo run -p coda-reports --example sample_report -- OUT_DIR [SECONDS]`;
+//! `OUT_DIR real` uses Wesnoth's "battle-epic" instead of synthetic music.
 #[path = "../tests/common/mod.rs"]
 mod common;
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "sample-report".into()));
-    let seconds: f64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(60.0);
+    let arg = args.next().unwrap_or_else(|| "60".into());
     let t = std::time::Instant::now();
-    let view = common::sample_view(seconds);
+    let view = if arg == "real" {
+        let path = coda_corpus::real::wesnoth_track("battle-epic").expect("Wesnoth music");
+        common::sample_view_of(coda_engine::io::read(&path).expect("decode"))
+    } else {
+        common::sample_view(arg.parse().unwrap_or(60.0))
+    };
     eprintln!("sample data made in {:.2} s", t.elapsed().as_secs_f64());
     if std::env::var_os("DEBUG_TONE").is_some() {
         debug_tone(&view);

@@ -145,7 +145,7 @@ fn health(mix: &Analysis, out: &mut Vec<Finding>) {
         out.push(finding(
             Severity::Problem,
             Topic::Clipping,
-            Some(PlotId::Loudness),
+            None,
             format!(
                 "The mix is clipped: {} samples sit in runs at full scale{when}. Export it \
                  again with the master fader lower; clipping cannot be undone by mastering.",
@@ -157,7 +157,7 @@ fn health(mix: &Analysis, out: &mut Vec<Finding>) {
         out.push(finding(
             Severity::Problem,
             Topic::Peaks,
-            Some(PlotId::Dynamics),
+            None,
             format!(
                 "True peak {tp:+.1} dBTP in the mix: the peaks between samples go over full \
                  scale and distort on playback and in MP3/AAC encoding. coda's limiter keeps \
@@ -192,7 +192,7 @@ fn health(mix: &Analysis, out: &mut Vec<Finding>) {
         out.push(finding(
             Severity::Info,
             Topic::Loudness,
-            Some(PlotId::Dynamics),
+            None,
             format!(
                 "The mix peaks at {peak:.1} dBFS, with little headroom. coda lowers it before \
                  processing, but a mix that peaks around -6 dBFS leaves room for the chain."

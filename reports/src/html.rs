@@ -59,7 +59,7 @@ thead th { border-bottom:2px solid var(--ink); }
 .finding.problem { border-left-color:#D55E00; }
 .finding.advice { border-left-color:#E69F00; }
 .finding.info { border-left-color:#56B4E9; }
-.badge { display:inline-block; min-width:70px; font-size:13px; font-weight:bold;
+.badge { display:inline-block; min-width:92px; margin-right:6px; font-size:13px; font-weight:bold;
   text-transform:uppercase; letter-spacing:.04em; color:var(--muted); }
 .finding a { margin-left:8px; font-size:14px; color:var(--ref); white-space:nowrap; }
 figure.plot { margin:20px 0 32px; background:#fff; border:1px solid var(--line); border-radius:4px; padding:12px; }
@@ -299,4 +299,18 @@ pub fn render_html(view: &ReportView, rendered: &[RenderedPlot]) -> String {
         env!("CARGO_PKG_VERSION")
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_covers_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<b>"a" & 'b'</b>"#),
+            "&lt;b&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/b&gt;"
+        );
+        assert_eq!(escape("plain -1.0 dBTP"), "plain -1.0 dBTP");
+    }
 }

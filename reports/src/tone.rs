@@ -21,6 +21,10 @@ pub const AGREEMENT_DB: f64 = 1.0;
 /// with the runs on both sides.
 pub const MAX_GAP_POINTS: usize = 6;
 
+/// A region starting (ending) within this many points (1/3 octave) of the compared range's
+/// lower (upper) end counts as a low-end (top-end) region.
+pub const EDGE_POINTS: usize = 4;
+
 /// Moving average of a dB curve over `half` points either side (defined points only).
 pub fn smooth(values: &[Option<f64>], half: usize) -> Vec<Option<f64>> {
     (0..values.len())
@@ -62,9 +66,11 @@ pub struct Region {
     pub peak_db: f64,
     /// Mean difference over the span, dB.
     pub mean_db: f64,
-    /// The span starts at the lowest compared frequency (a low-end difference).
+    /// The span starts within [`EDGE_POINTS`] of the lowest compared frequency (a low-end
+    /// difference).
     pub open_below: bool,
-    /// The span ends at the highest compared frequency (a top-end difference).
+    /// The span ends within [`EDGE_POINTS`] of the highest compared frequency (a top-end
+    /// difference).
     pub open_above: bool,
     /// Sum of |difference| over the span's points (dB x 1/12 octave): its weight.
     pub area_db: f64,
@@ -211,8 +217,8 @@ pub fn regions(cmp: &ToneComparison, threshold_db: f64, min_points: usize) -> Ve
             peak_hz: peak.0,
             peak_db: peak.1,
             mean_db: span.iter().map(|p| p.1).sum::<f64>() / span.len() as f64,
-            open_below: start == first,
-            open_above: end == last,
+            open_below: start <= first + EDGE_POINTS,
+            open_above: end + EDGE_POINTS >= last,
             area_db: span.iter().map(|p| p.1.abs()).sum(),
         });
     }

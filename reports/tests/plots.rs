@@ -322,6 +322,12 @@ fn a_mix_alone_draws_five_plots_without_reference_pieces() {
     let l = &plots[&PlotId::Loudness];
     assert!(!l.has_text("automation (dB)"));
     assert!(!l.polylines.contains_key(OUTPUT));
+    let html = render_html(&view, &render_all(&view).unwrap());
+    assert!(html.contains("Analysis only: no mastering plan was made."));
+    assert!(!html.contains(">reference</th>") && !html.contains(">target</th>"));
+    assert!(html.contains(">mix</th>"));
+    assert!(!html.contains("id=\"plot-gain-reduction\""));
+    assert_eq!(html.matches("<svg").count(), 5);
 }
 
 /// A view with 3.5-minute series: the mix's and output's series repeated to 2100 hops, four

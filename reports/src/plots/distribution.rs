@@ -98,11 +98,14 @@ impl Plot for DistributionPlot {
             })
             .collect();
         let area = legend_strip(&area, &entries)?;
-        let all: Vec<f64> = self.tracks.iter().flat_map(|t| t.readings()).collect();
-        let Some((lo_v, hi_v)) = extent(all.iter()) else {
+        let mut all: Vec<f64> = self.tracks.iter().flat_map(|t| t.readings()).collect();
+        let Some((_, hi_v)) = extent(all.iter()) else {
             no_data(&area, "no audible short-term loudness")?;
             return Ok(());
         };
+        // Fade-outs leave a thin tail of quiet readings: start at the 1st percentile.
+        all.sort_by(f64::total_cmp);
+        let lo_v = all[all.len() / 100];
         let hi = (hi_v / BIN_LU).ceil() * BIN_LU + 2.0;
         let lo = ((lo_v / BIN_LU).floor() * BIN_LU - 2.0).max(hi - SHOWN_RANGE_LU);
         let bins = ((hi - lo) / BIN_LU).round() as usize;

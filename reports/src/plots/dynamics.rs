@@ -140,6 +140,12 @@ impl Plot for DynamicsPlot {
                 let x0 = g as f64 - 0.4 + j as f64 * slot + 0.01;
                 let x1 = x0 + slot - 0.02;
                 let shown = v.clamp(0.0, hi);
+                if e.role == Role::Target {
+                    bars.push(Rectangle::new(
+                        [(x0, 0.0), (x1, shown)],
+                        colour.mix(0.12).filled(),
+                    ));
+                }
                 bars.push(Rectangle::new([(x0, 0.0), (x1, shown)], style));
                 labels.push(Text::new(
                     format!("{v:.1}"),

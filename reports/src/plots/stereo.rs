@@ -157,7 +157,8 @@ impl StereoPlot {
                 let text = if v <= WIDTH_FLOOR_DB {
                     "mono".to_string()
                 } else {
-                    format!("{v:.0}")
+                    // Avoid "-0".
+                    format!("{:.0}", if v.abs() < 0.5 { 0.0 } else { v })
                 };
                 labels.push(Text::new(
                     text,

@@ -80,8 +80,12 @@ pub fn analysed(audio: &Audio) -> Analysis {
 /// A complete view: mix = orchestral piece with +4 dB lows / -4 dB highs; reference = the
 /// same piece untouched but limited 6 dB louder; output = the mix EQ'd back and limited.
 pub fn sample_view(duration_s: f64) -> ReportView {
-    let rate = 44_100;
-    let piece = coda_corpus::synth::orchestral(11, duration_s, rate);
+    sample_view_of(coda_corpus::synth::orchestral(11, duration_s, 44_100))
+}
+
+/// [`sample_view`] of any piece.
+pub fn sample_view_of(piece: Audio) -> ReportView {
+    let rate = piece.sample_rate_hz;
     let mix = shelved(&piece, LOW_SHELF.2, HIGH_SHELF.2);
     let (reference, _) = limited(&piece, 8.0, 0.85);
     // coda's fit undoes most, not all, of the shelves and limits a little less hard.
