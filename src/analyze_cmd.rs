@@ -51,6 +51,12 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
             }
         }
     }
+    if let Some(dir) = &args.plots {
+        if let Err(e) = write_plots(dir, args, &objects) {
+            eprintln!("coda: error: {e:#}");
+            failed += 1;
+        }
+    }
     if args.json {
         let vals: Vec<_> = objects
             .iter()
@@ -70,6 +76,57 @@ pub fn run(args: &AnalyzeArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--plots DIR`: one report (plots, diagnosis, HTML) per file, against `--ref` if given.
+fn write_plots(dir: &Path, args: &AnalyzeArgs, files: &[(&&Path, &Analysis)]) -> Result<()> {
+    use coda_reports::{write_report_with, ReportOptions, ReportView, Source};
+    std::fs::create_dir_all(dir)?;
+    let reference = match &args.reference {
+        Some(r) => Some(Source {
+            name: file_name(r),
+            path: Some(r.clone()),
+            analysis: analyze_file(r)?,
+        }),
+        None => None,
+    };
+    for (path, a) in files {
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "file".into(), |s| s.to_string_lossy().into_owned());
+        let mut view = ReportView::new(
+            format!("{}: analysis", file_name(path)),
+            Source {
+                name: file_name(path),
+                path: Some(path.to_path_buf()),
+                analysis: (*a).clone(),
+            },
+        );
+        if let Some(r) = &reference {
+            view = view.with_reference(r.clone());
+        }
+        for f in &view.diagnosis {
+            eprintln!("coda: {}: {}", file_name(path), f.message);
+        }
+        let files = write_report_with(
+            dir,
+            &view,
+            &ReportOptions {
+                html_name: format!("{stem}.report.html"),
+                plots_dir_name: format!("{stem}.plots"),
+                png: args.png,
+            },
+        )?;
+        eprintln!("coda: wrote {}", files.html.display());
+    }
+    Ok(())
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn fmt(v: Option<f64>, unit: &str) -> String {

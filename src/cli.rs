@@ -23,6 +23,8 @@ pub enum Command {
     Match(MatchArgs),
     /// Master a built-in synthetic mix against a built-in reference.
     Demo(DemoArgs),
+    /// Deliver a library: every track, every purpose, every format, with a manifest.
+    Batch(BatchArgs),
 }
 
 /// `coda analyze`.
@@ -37,6 +39,16 @@ pub struct AnalyzeArgs {
     /// Include the time series (100 ms loudness, crest, correlation) in the JSON.
     #[arg(long)]
     pub series: bool,
+    /// Draw the analysis plots, diagnosis and an HTML report into this folder
+    /// (one `<stem>.report.html` and `<stem>.plots/` per file).
+    #[arg(long)]
+    pub plots: Option<PathBuf>,
+    /// Reference to compare against in the plots and diagnosis.
+    #[arg(long = "ref")]
+    pub reference: Option<PathBuf>,
+    /// Also write each plot as PNG.
+    #[arg(long)]
+    pub png: bool,
 }
 
 /// `coda render`.
@@ -106,6 +118,12 @@ pub struct MatchArgs {
     /// Allow more limiting than a gentle master takes (gain reduction above ~4 dB).
     #[arg(long)]
     pub allow_heavy_limiting: bool,
+    /// Optimizer hyperparameters (JSON, as written by `coda tune --search`).
+    #[arg(long)]
+    pub tuning: Option<PathBuf>,
+    /// Also write each plot as PNG next to its SVG.
+    #[arg(long)]
+    pub png: bool,
     /// Overwrite existing outputs.
     #[arg(long)]
     pub force: bool,
@@ -119,4 +137,45 @@ pub struct DemoArgs {
     /// Overwrite existing outputs.
     #[arg(long, default_value_t = true)]
     pub force: bool,
+}
+
+/// `coda batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// A folder (searched recursively for audio; `reference.*` files are per-folder
+    /// references) or a manifest (.csv or .json: file, reference, purposes, title, artist).
+    pub input: Option<PathBuf>,
+    /// Reference track(s) for every file without its own; `FILE:WEIGHT` weights one.
+    #[arg(long = "ref")]
+    pub refs: Vec<String>,
+    /// Purposes, comma-separated: each track is rendered once per purpose.
+    #[arg(long, default_value = "library")]
+    pub purpose: String,
+    /// Deliverable formats, comma-separated RATE/BITS (e.g. 48k/24,44.1k/16).
+    #[arg(long, default_value = "48k/24")]
+    pub deliver: String,
+    /// Delivery folder.
+    #[arg(short = 'o', long = "out", default_value = "delivery")]
+    pub out_dir: PathBuf,
+    /// Parallel workers (default: the machine's cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Deliver only shard I of N (1-based), for array jobs; join with --merge.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Join the shards' manifests in the delivery folder and write the report.
+    #[arg(long)]
+    pub merge: bool,
+    /// Match strength 0..1.
+    #[arg(long, default_value_t = 1.0)]
+    pub strength: f64,
+    /// Treat every track as hybrid (multiband compressor on).
+    #[arg(long)]
+    pub hybrid: bool,
+    /// Largest total range of the volume automation, in dB.
+    #[arg(long, default_value_t = 4.0)]
+    pub max_automation_db: f64,
+    /// Optimizer hyperparameters (JSON).
+    #[arg(long)]
+    pub tuning: Option<PathBuf>,
 }

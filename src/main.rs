@@ -4,8 +4,13 @@
 #![forbid(unsafe_code)]
 
 mod analyze_cmd;
+mod batch;
 mod cli;
-// mod render_cmd; (enabled when the processors land)
+mod demo_cmd;
+mod master;
+mod match_cmd;
+mod render_cmd;
+mod report_view;
 
 use std::process::ExitCode;
 
@@ -15,10 +20,10 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Analyze(a) => analyze_cmd::run(&a),
-        cli::Command::Render(_) => Err(anyhow::anyhow!("render: not available yet")),
-        cli::Command::Match(_) | cli::Command::Demo(_) => {
-            Err(anyhow::anyhow!("not available in this build"))
-        }
+        cli::Command::Render(r) => render_cmd::run(&r),
+        cli::Command::Match(m) => match_cmd::run(&m),
+        cli::Command::Demo(d) => demo_cmd::run(&d),
+        cli::Command::Batch(b) => batch::run(&b),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod analysis;
+mod compare;
 mod content;
 mod dynamics;
 mod error;
@@ -15,6 +16,7 @@ mod units;
 mod welch;
 
 pub use analysis::{analyze, Analysis, Series};
+pub use compare::{spectral_distance_db, DISTANCE_BAND_HZ};
 pub use content::{
     content_from, onset_envelope, Content, ContentFeatures, ContentKind, OnsetEnvelope,
 };

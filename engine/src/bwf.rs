@@ -66,7 +66,7 @@ fn put_str(out: &mut Vec<u8>, s: &str, len: usize) {
     let b = s.as_bytes();
     let n = b.len().min(len);
     out.extend_from_slice(&b[..n]);
-    out.extend(std::iter::repeat_n(0u8, len - n));
+    out.resize(out.len() + len - n, 0);
 }
 
 fn chunk(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
@@ -92,7 +92,7 @@ impl Bext {
         b.extend_from_slice(&0u32.to_le_bytes()); // TimeReferenceLow
         b.extend_from_slice(&0u32.to_le_bytes()); // TimeReferenceHigh
         b.extend_from_slice(&2u16.to_le_bytes()); // Version
-        b.extend(std::iter::repeat_n(0u8, 64)); // UMID
+        b.resize(b.len() + 64, 0); // UMID
         for v in [
             self.loudness_value,
             self.loudness_range,
@@ -102,7 +102,7 @@ impl Bext {
         ] {
             b.extend_from_slice(&loud(v).to_le_bytes());
         }
-        b.extend(std::iter::repeat_n(0u8, 180)); // Reserved
+        b.resize(b.len() + 180, 0); // Reserved
         debug_assert_eq!(b.len(), BEXT_FIXED_LEN);
         b.extend_from_slice(self.coding_history.as_bytes());
         b

@@ -250,6 +250,33 @@ impl Default for WriteOptions {
     }
 }
 
+/// Decodes a WAV file held in memory (as written by [`encode_wav`]) to planar f32.
+pub fn decode_wav_bytes(bytes: &[u8]) -> Result<Audio> {
+    let err = |e: hound::Error| Error::Format {
+        path: PathBuf::from("<memory>"),
+        reason: e.to_string(),
+    };
+    let mut r = hound::WavReader::new(std::io::Cursor::new(bytes)).map_err(err)?;
+    let spec = r.spec();
+    let n = usize::from(spec.channels.max(1));
+    let frames = r.duration() as usize;
+    let mut channels = vec![Vec::with_capacity(frames); n];
+    match spec.sample_format {
+        hound::SampleFormat::Float => {
+            for (i, s) in r.samples::<f32>().enumerate() {
+                channels[i % n].push(s.map_err(err)?);
+            }
+        }
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            for (i, s) in r.samples::<i32>().enumerate() {
+                channels[i % n].push(s.map_err(err)? as f32 * scale);
+            }
+        }
+    }
+    Ok(Audio::new(spec.sample_rate, channels))
+}
+
 /// Writes `audio` as WAV at `path`, atomically (temp file + rename).
 pub fn write_wav(path: &Path, audio: &Audio, opts: WriteOptions) -> Result<()> {
     let bytes = encode_wav(audio, opts)?;

@@ -7,6 +7,7 @@ mod error;
 pub mod io;
 pub mod plan;
 pub mod processors;
+pub mod render;
 pub mod resample;
 
 pub use audio::Audio;

@@ -27,6 +27,8 @@ const SHELF_Q: (f64, f64) = (0.5, 1.2);
 const LOW_SHELF_HZ: (f64, f64) = (30.0, 300.0);
 const HIGH_SHELF_HZ: (f64, f64) = (2000.0, 16_000.0);
 const BELL_HZ: (f64, f64) = (30.0, 16_000.0);
+/// Cost per dB² the whole curve goes beyond the total limit (a soft wall).
+const OVER_LIMIT_PENALTY: f64 = 10.0;
 /// Cost per dB² of band gain (keeps opposing bands from cancelling each other).
 const BAND_GAIN_PENALTY: f64 = 1e-4;
 
@@ -135,6 +137,7 @@ struct Problem<'a> {
     weights: &'a [f64],
     fs: f64,
     lambda: f64,
+    limit_db: f64,
 }
 
 impl Problem<'_> {
@@ -159,16 +162,19 @@ impl Problem<'_> {
         let offset = p[p.len() - 1];
         let resp = self.response(&bands);
         let wsum: f64 = self.weights.iter().sum::<f64>().max(1e-12);
-        let (mut err, mut size) = (0.0, 0.0);
+        let (mut err, mut size, mut over) = (0.0, 0.0, 0.0);
         for ((r, t), w) in resp.iter().zip(self.target_db).zip(self.weights) {
             err += w * (r + offset - t).powi(2);
             size += w * r * r;
+            over += (r.abs() - self.limit_db).max(0.0).powi(2);
         }
         // Regularisation on the curve, not on band gains: shrinking the response toward 0
         // does not reward splitting one move into several bands. A tiny band-gain term
         // keeps opposing bands from cancelling each other.
         let gains: f64 = bands.iter().map(|b| b.gain_db * b.gain_db).sum();
-        (err + self.lambda * size) / wsum + BAND_GAIN_PENALTY * gains
+        (err + self.lambda * size) / wsum
+            + BAND_GAIN_PENALTY * gains
+            + OVER_LIMIT_PENALTY * over / self.freqs_hz.len() as f64
     }
 }
 
@@ -276,13 +282,19 @@ pub fn fit_eq(
         })
         .collect();
     let wsum: f64 = w.iter().sum();
+    let smoothed = smooth_log(freqs_hz, &raw, &w, tuning.eq_smoothing_octaves);
     let mean = if wsum > 0.0 {
-        raw.iter().zip(&w).map(|(d, w)| d * w).sum::<f64>() / wsum
+        smoothed.iter().zip(&w).map(|(d, w)| d * w).sum::<f64>() / wsum
     } else {
         0.0
     };
     let strength = strength.clamp(0.0, 1.0);
-    let target: Vec<f64> = raw.iter().map(|d| (d - mean) * strength).collect();
+    // A gentle master never asks the EQ for more than the total limit anywhere.
+    let limit = tuning.eq_max_total_db;
+    let target: Vec<f64> = smoothed
+        .iter()
+        .map(|d| ((d - mean) * strength).clamp(-limit, limit))
+        .collect();
     let solver = "argmin L-BFGS (More-Thuente), greedy bell insertion".to_string();
     if wsum <= 0.0 || strength == 0.0 {
         return EqFit {
@@ -304,6 +316,7 @@ pub fn fit_eq(
         weights: &w,
         fs,
         lambda: tuning.eq_regularisation,
+        limit_db: limit,
     };
     let offset_of = |p: &[f64]| p[p.len() - 1];
     // Start: flat shelves at their default corners.
@@ -402,6 +415,35 @@ pub fn fit_eq(
         cost,
         rms_error_db: rms,
     }
+}
+
+/// Gaussian smoothing over log frequency with full width at half maximum `fwhm_oct`
+/// octaves, weighted by `w` (points without energy do not pull their neighbours).
+fn smooth_log(freqs_hz: &[f64], x: &[f64], w: &[f64], fwhm_oct: f64) -> Vec<f64> {
+    if fwhm_oct <= 0.0 {
+        return x.to_vec();
+    }
+    let sigma = fwhm_oct / 2.354_820_045;
+    let oct: Vec<f64> = freqs_hz.iter().map(|f| f.log2()).collect();
+    (0..x.len())
+        .map(|i| {
+            let (mut num, mut den) = (0.0, 0.0);
+            for j in 0..x.len() {
+                let d = (oct[j] - oct[i]) / sigma;
+                if d.abs() > 4.0 {
+                    continue;
+                }
+                let k = (-0.5 * d * d).exp() * w[j];
+                num += k * x[j];
+                den += k;
+            }
+            if den > 1e-12 {
+                num / den
+            } else {
+                x[i]
+            }
+        })
+        .collect()
 }
 
 /// Rounds `x` to a multiple of `step` (plans stay readable).

@@ -2,11 +2,18 @@
 #![forbid(unsafe_code)]
 
 pub mod automation_fit;
+pub mod compressor_fit;
 pub mod eq_fit;
+mod error;
+mod fit;
+pub mod loudness_fit;
 mod profile;
 mod purpose;
 mod tuning;
+pub mod width_fit;
 
+pub use error::{Error, Result};
+pub use fit::{clock, fit, Fit, FitOptions, Strengths, HEADROOM_DB};
 pub use profile::TargetProfile;
 pub use purpose::{DynamicsPolicy, LoudnessTarget, Purpose, PurposeSpec};
 pub use tuning::Tuning;

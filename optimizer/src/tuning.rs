@@ -13,6 +13,10 @@ pub struct Tuning {
     pub eq_min_improvement_db2: f64,
     /// EQ: points more than this far below the spectrum's top get no weight, dB.
     pub eq_weight_range_db: f64,
+    /// EQ: smoothing of the target difference (Gaussian FWHM over log frequency), octaves.
+    pub eq_smoothing_octaves: f64,
+    /// EQ: largest boost or cut of the whole curve anywhere, dB.
+    pub eq_max_total_db: f64,
     /// Automation: length of the moving average over short-term loudness, seconds.
     pub automation_smoothing_s: f64,
     /// Automation: steepest gain change allowed, dB per second.

@@ -442,7 +442,7 @@ impl MultibandCompressor {
 
     /// One chunk (at most [`CHUNK`] samples) of a tree of `B` bands, in place; `right` is
     /// `None` for mono.
-    fn run_chunk<const B: usize>(&mut self, left: &mut [f32], mut right: Option<&mut [f32]>) {
+    fn run_chunk<const B: usize>(&mut self, left: &mut [f32], right: Option<&mut [f32]>) {
         let n = left.len();
         debug_assert!(n <= CHUNK);
         let sc = &mut *self.scratch;
@@ -522,7 +522,7 @@ impl MultibandCompressor {
         for (y, &v) in left.iter_mut().zip(out_l.iter()) {
             *y = v as f32;
         }
-        if let Some(right) = right.as_deref_mut() {
+        if let Some(right) = right {
             for (y, &v) in right.iter_mut().zip(out_r.iter()) {
                 *y = v as f32;
             }
