@@ -2,6 +2,7 @@
 //! noise, in samples per second (one sample = one frame of both channels).
 use coda_engine::processors::automation::{AutomationPoint, AutomationProcessor, GainAutomation};
 use coda_engine::processors::eq::{Eq, EqBand, EqChannel, EqConfig, EqKind};
+use coda_engine::processors::saturation::{Saturation, SaturationConfig};
 use coda_engine::processors::Processor;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -102,5 +103,13 @@ fn eq(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, automation, eq);
+fn saturation(c: &mut Criterion) {
+    let cfg = SaturationConfig {
+        drive_db: 6.0,
+        mix: 0.8,
+    };
+    bench_stage(c, "saturation_4x", &mut Saturation::new(&cfg, FS).unwrap());
+}
+
+criterion_group!(benches, automation, eq, saturation);
 criterion_main!(benches);
