@@ -2,6 +2,7 @@
 //! noise, in samples per second (one sample = one frame of both channels).
 use coda_engine::processors::automation::{AutomationPoint, AutomationProcessor, GainAutomation};
 use coda_engine::processors::eq::{Eq, EqBand, EqChannel, EqConfig, EqKind};
+use coda_engine::processors::reverb::{Reverb, ReverbConfig};
 use coda_engine::processors::saturation::{Saturation, SaturationConfig};
 use coda_engine::processors::Processor;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
@@ -111,5 +112,15 @@ fn saturation(c: &mut Criterion) {
     bench_stage(c, "saturation_4x", &mut Saturation::new(&cfg, FS).unwrap());
 }
 
-criterion_group!(benches, automation, eq, saturation);
+fn reverb(c: &mut Criterion) {
+    let cfg = ReverbConfig {
+        predelay_ms: 20.0,
+        decay_s: 2.2,
+        damping: 0.5,
+        mix: 0.2,
+    };
+    bench_stage(c, "reverb_fdn8", &mut Reverb::new(&cfg, FS).unwrap());
+}
+
+criterion_group!(benches, automation, eq, saturation, reverb);
 criterion_main!(benches);
