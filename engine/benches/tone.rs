@@ -2,6 +2,8 @@
 //! noise, in samples per second (one sample = one frame of both channels).
 use coda_engine::processors::automation::{AutomationPoint, AutomationProcessor, GainAutomation};
 use coda_engine::processors::eq::{Eq, EqBand, EqChannel, EqConfig, EqKind};
+use coda_engine::processors::reverb::{Reverb, ReverbConfig};
+use coda_engine::processors::saturation::{Saturation, SaturationConfig};
 use coda_engine::processors::Processor;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
@@ -28,7 +30,10 @@ fn run(p: &mut dyn Processor, l: &mut [f32], r: &mut [f32]) {
     }
 }
 
-fn bench_stage(c: &mut Criterion, name: &str, p: &mut dyn Processor) {
+/// Benchmarks `p` on one second of stereo noise per iteration. The processor keeps its
+/// state across iterations (a stream), except the automation, whose gain curve is a
+/// function of the stream position and so is rewound each time.
+fn bench_stage(c: &mut Criterion, name: &str, p: &mut dyn Processor, rewind: bool) {
     let (l0, r0) = (noise(FRAMES, 1), noise(FRAMES, 2));
     let (mut l, mut r) = (l0.clone(), r0.clone());
     let mut g = c.benchmark_group("tone");
@@ -37,6 +42,9 @@ fn bench_stage(c: &mut Criterion, name: &str, p: &mut dyn Processor) {
         bch.iter(|| {
             l.copy_from_slice(&l0);
             r.copy_from_slice(&r0);
+            if rewind {
+                p.reset();
+            }
             run(p, &mut l, &mut r);
             black_box((&l, &r));
         })
@@ -72,8 +80,9 @@ fn eq_config(mid_side: bool) -> EqConfig {
     }
 }
 
-/// A move every 0.5 s over the whole bench, so the curve is interpolated all the time.
+/// Gain automation, rewound each iteration so every sample is on the interpolated curve.
 fn automation(c: &mut Criterion) {
+    // A move every 0.5 s: the first second (one iteration) is all interpolation.
     let a = GainAutomation {
         points: (0..8)
             .map(|i| AutomationPoint {
@@ -86,6 +95,7 @@ fn automation(c: &mut Criterion) {
         c,
         "automation",
         &mut AutomationProcessor::new(&a, FS).unwrap(),
+        true,
     );
 }
 
@@ -94,13 +104,38 @@ fn eq(c: &mut Criterion) {
         c,
         "eq_8_bands_stereo",
         &mut Eq::new(&eq_config(false), FS).unwrap(),
+        false,
     );
     bench_stage(
         c,
         "eq_8_bands_mid_side",
         &mut Eq::new(&eq_config(true), FS).unwrap(),
+        false,
     );
 }
 
-criterion_group!(benches, automation, eq);
+fn saturation(c: &mut Criterion) {
+    let cfg = SaturationConfig {
+        drive_db: 6.0,
+        mix: 0.8,
+    };
+    bench_stage(
+        c,
+        "saturation_4x",
+        &mut Saturation::new(&cfg, FS).unwrap(),
+        false,
+    );
+}
+
+fn reverb(c: &mut Criterion) {
+    let cfg = ReverbConfig {
+        predelay_ms: 20.0,
+        decay_s: 2.2,
+        damping: 0.5,
+        mix: 0.2,
+    };
+    bench_stage(c, "reverb_fdn8", &mut Reverb::new(&cfg, FS).unwrap(), false);
+}
+
+criterion_group!(benches, automation, eq, saturation, reverb);
 criterion_main!(benches);

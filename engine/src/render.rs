@@ -15,6 +15,8 @@ use crate::processors::gain::Gain;
 use crate::processors::imager::Imager;
 use crate::processors::limiter::Limiter;
 use crate::processors::multiband::MultibandCompressor;
+use crate::processors::reverb::Reverb;
+use crate::processors::saturation::Saturation;
 use crate::processors::{GainReductionTrace, Processor};
 use crate::resample::resample;
 use crate::{Audio, Error, Result};
@@ -168,19 +170,11 @@ fn build_stages(plan: &Plan, fs: u32) -> Result<Vec<Stage>> {
     if !plan.eq.bands.is_empty() {
         stages.push(Stage::Plain(Box::new(Eq::new(&plan.eq, fs)?)));
     }
-    // Saturation and reverb processors are being finished on their own branch; until
-    // they land a plan that asks for them is refused rather than silently ignored.
-    if plan.saturation.as_ref().is_some_and(|s| !s.is_identity()) {
-        return Err(Error::Plan {
-            field: "saturation".into(),
-            reason: "saturation is not available in this build yet".into(),
-        });
+    if let Some(s) = plan.saturation.as_ref().filter(|s| !s.is_identity()) {
+        stages.push(Stage::Plain(Box::new(Saturation::new(s, fs)?)));
     }
-    if plan.reverb.as_ref().is_some_and(|r| !r.is_identity()) {
-        return Err(Error::Plan {
-            field: "reverb".into(),
-            reason: "reverb is not available in this build yet".into(),
-        });
+    if let Some(r) = plan.reverb.as_ref().filter(|r| !r.is_identity()) {
+        stages.push(Stage::Plain(Box::new(Reverb::new(r, fs)?)));
     }
     if let Some(i) = plan.imager.as_ref().filter(|i| !i.is_identity()) {
         stages.push(Stage::Plain(Box::new(Imager::new(i, fs)?)));
