@@ -60,8 +60,28 @@ pub fn loudness_of(audio: &Audio) -> Result<Loudness> {
     Ok(measure_loudness(audio)?.0)
 }
 
-/// Gated integrated loudness only (cheapest call), LUFS; `None` for silence.
+/// Gated integrated loudness only (cheapest call: channels in parallel), LUFS; `None` for
+/// silence.
 pub fn integrated_lufs(audio: &Audio) -> Result<Option<f64>> {
+    if audio.channel_count() == 0 {
+        return Err(Error::NoChannels);
+    }
+    if audio.sample_rate_hz % 10 == 0 {
+        let map = new_meter(audio, audio.channel_count(), Mode::M)?
+            .channel_map()
+            .to_vec();
+        let per_channel: Vec<Vec<f64>> = audio
+            .channels
+            .par_iter()
+            .zip(map.par_iter())
+            .map(|(ch, &pos)| channel_hop_energies(audio, ch, pos).map(|k| k.0))
+            .collect::<Result<_>>()?;
+        let hops_n = per_channel[0].len();
+        let hop_sum: Vec<f64> = (0..hops_n)
+            .map(|k| per_channel.iter().map(|c| c[k]).sum())
+            .collect();
+        return Ok(integrated_from_hops(&hop_sum));
+    }
     let mut meter = new_meter(audio, audio.channel_count(), Mode::I)?;
     let frames = audio.frames();
     let mut start = 0;
@@ -173,34 +193,38 @@ struct ChannelLoudness {
     peaks: ChannelPeaks,
 }
 
-fn channel_loudness(audio: &Audio, ch: &[f32], pos: Channel) -> Result<ChannelLoudness> {
-    /// Block energies and the (max momentary, max short-term) pair of one channel.
-    type KSeries = (Vec<f64>, Option<(f64, f64)>);
+/// Block energies and the (momentary, short-term) energies after a final partial hop.
+type KSeries = (Vec<f64>, Option<(f64, f64)>);
+
+/// One channel's K-weighted energy per full 0.1 s hop (BS.1770 channel weight applied).
+fn channel_hop_energies(audio: &Audio, ch: &[f32], pos: Channel) -> Result<KSeries> {
     let err = |e| meter_error(audio, e);
     let mono = Audio {
         sample_rate_hz: audio.sample_rate_hz,
         channels: Vec::new(),
     };
+    let mut meter = new_meter(&mono, 1, Mode::S)?;
+    meter.set_channel(0, pos).map_err(err)?;
+    let hop = audio.sample_rate_hz as usize / 10;
+    let mut energies = Vec::with_capacity(ch.len() / hop + 1);
+    let mut tail = None;
+    for c in ch.chunks(hop) {
+        meter.add_frames_planar_f32(&[c]).map_err(err)?;
+        if c.len() == hop {
+            energies.push(lufs_to_energy(meter.loudness_window(100).map_err(err)?));
+        } else {
+            tail = Some((
+                lufs_to_energy(meter.loudness_momentary().map_err(err)?),
+                lufs_to_energy(meter.loudness_shortterm().map_err(err)?),
+            ));
+        }
+    }
+    Ok((energies, tail))
+}
+
+fn channel_loudness(audio: &Audio, ch: &[f32], pos: Channel) -> Result<ChannelLoudness> {
     let (k, tp) = rayon::join(
-        || -> Result<KSeries> {
-            let mut meter = new_meter(&mono, 1, Mode::S)?;
-            meter.set_channel(0, pos).map_err(err)?;
-            let hop = audio.sample_rate_hz as usize / 10;
-            let mut energies = Vec::with_capacity(ch.len() / hop + 1);
-            let mut tail = None;
-            for c in ch.chunks(hop) {
-                meter.add_frames_planar_f32(&[c]).map_err(err)?;
-                if c.len() == hop {
-                    energies.push(lufs_to_energy(meter.loudness_window(100).map_err(err)?));
-                } else {
-                    tail = Some((
-                        lufs_to_energy(meter.loudness_momentary().map_err(err)?),
-                        lufs_to_energy(meter.loudness_shortterm().map_err(err)?),
-                    ));
-                }
-            }
-            Ok((energies, tail))
-        },
+        || channel_hop_energies(audio, ch, pos),
         || channel_peaks(ch),
     );
     let (hop_energy, tail) = k?;

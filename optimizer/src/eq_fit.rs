@@ -129,10 +129,34 @@ impl Band {
     }
 }
 
+/// `cos w` and `cos 2w` of each fit frequency (the response needs no trigonometry then).
+fn cosines(freqs_hz: &[f64], fs: f64) -> Vec<(f64, f64)> {
+    freqs_hz
+        .iter()
+        .map(|f| {
+            let w = std::f64::consts::TAU * f / fs;
+            (w.cos(), (2.0 * w).cos())
+        })
+        .collect()
+}
+
+/// `|H(e^jw)|²` of a section from `cos w` and `cos 2w`.
+#[inline]
+fn power(c: &Coeffs, (c1, c2): (f64, f64)) -> f64 {
+    let num = c.b0 * c.b0
+        + c.b1 * c.b1
+        + c.b2 * c.b2
+        + 2.0 * (c.b0 * c.b1 + c.b1 * c.b2) * c1
+        + 2.0 * c.b0 * c.b2 * c2;
+    let den = 1.0 + c.a1 * c.a1 + c.a2 * c.a2 + 2.0 * (c.a1 + c.a1 * c.a2) * c1 + 2.0 * c.a2 * c2;
+    num / den
+}
+
 /// The fitting problem: bands of fixed shapes, parameters `[f, g, q]*n + [offset]`.
 struct Problem<'a> {
     shapes: Vec<Shape>,
     freqs_hz: &'a [f64],
+    cos: &'a [(f64, f64)],
     target_db: &'a [f64],
     weights: &'a [f64],
     fs: f64,
@@ -151,9 +175,12 @@ impl Problem<'_> {
 
     fn response(&self, bands: &[Band]) -> Vec<f64> {
         let coeffs: Vec<Coeffs> = bands.iter().map(|b| b.coeffs(self.fs)).collect();
-        self.freqs_hz
+        self.cos
             .iter()
-            .map(|&f| coeffs.iter().map(|c| c.magnitude_db(f, self.fs)).sum())
+            .map(|&cw| {
+                let p: f64 = coeffs.iter().map(|c| power(c, cw)).product();
+                10.0 * p.max(1e-30).log10()
+            })
             .collect()
     }
 
@@ -309,9 +336,11 @@ pub fn fit_eq(
             rms_error_db: 0.0,
         };
     }
+    let cos = cosines(freqs_hz, fs);
     let problem = |shapes: Vec<Shape>| Problem {
         shapes,
         freqs_hz,
+        cos: &cos,
         target_db: &target,
         weights: &w,
         fs,

@@ -311,7 +311,7 @@ pub fn fit(
         })),
         "loudness": json!({
             "solver": "argmin BrentRoot on rendered integrated loudness",
-            "iterations": loudness.iterations, "reached_lufs": loudness.reached_lufs,
+            "iterations": loudness.iterations, "renders": loudness.renders, "reached_lufs": loudness.reached_lufs,
             "limiter_max_gr_db": loudness.limiter_max_gr_db,
             "stopped_short": loudness.stopped_short,
         }),

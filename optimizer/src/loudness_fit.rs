@@ -31,6 +31,8 @@ pub struct LoudnessFit {
     pub needed_gr_db: Option<f64>,
     /// Brent iterations (both solves).
     pub iterations: u64,
+    /// Trial renders (gain + limiter over the whole track) the solves made.
+    pub renders: u64,
 }
 
 /// Loudness and the limiter's largest gain reduction for one drive.
@@ -43,10 +45,24 @@ struct Probe {
 struct Drive<'a> {
     pre: &'a Audio,
     limiter: LimiterConfig,
+    /// Renders already made, by the gain's bits (Brent re-evaluates its bracket ends).
+    memo: std::cell::RefCell<Vec<(f64, Probe)>>,
+    /// Renders made.
+    renders: std::cell::Cell<u64>,
 }
 
 impl Drive<'_> {
     fn probe(&self, gain_db: f64) -> Result<Probe> {
+        if let Some((_, p)) = self.memo.borrow().iter().find(|(g, _)| *g == gain_db) {
+            return Ok(*p);
+        }
+        let p = self.render_probe(gain_db)?;
+        self.memo.borrow_mut().push((gain_db, p));
+        self.renders.set(self.renders.get() + 1);
+        Ok(p)
+    }
+
+    fn render_probe(&self, gain_db: f64) -> Result<Probe> {
         let mut plan = Plan::empty(self.pre.sample_rate_hz);
         plan.output_gain_db = gain_db;
         plan.limiter = Some(self.limiter);
@@ -104,7 +120,12 @@ pub fn fit_loudness(
         lookahead_ms: 5.0,
         release_ms: 150.0,
     };
-    let drive = Drive { pre, limiter };
+    let drive = Drive {
+        pre,
+        limiter,
+        memo: Default::default(),
+        renders: Default::default(),
+    };
     let base = integrated_lufs(pre)?.ok_or(Error::Silent("the mix"))?;
     // Without limiting, loudness follows the gain exactly; limiting only lowers it.
     let g0 = target_lufs - base;
@@ -112,11 +133,12 @@ pub fn fit_loudness(
     let mut iterations = 0;
     let (mut gain, mut probe) = (g0, p0);
     if (p0.lufs - target_lufs).abs() > 0.01 {
-        // Bracket: loudness is monotone in drive; find an upper end above the target.
-        let mut hi = g0 + 1.0;
+        // Bracket: loudness is monotone in drive and limiting costs less loudness than the
+        // gain adds, so 1.5x the shortfall (plus a little) is above the target.
+        let mut hi = g0 + 1.5 * (target_lufs - p0.lufs).max(0.0) + 0.05;
         let mut p_hi = drive.probe(hi)?;
         while p_hi.lufs < target_lufs && hi < g0 + 24.0 {
-            hi += 3.0;
+            hi += 2.0 * (target_lufs - p_hi.lufs) + 0.1;
             p_hi = drive.probe(hi)?;
         }
         if p_hi.lufs < target_lufs {
@@ -142,10 +164,11 @@ pub fn fit_loudness(
     if probe.max_gr_db > max_gr_db {
         needed = Some(probe.max_gr_db);
         stopped_short = true;
-        // Back off until the limiter does exactly `max_gr_db`.
-        let mut lo = gain - 3.0;
+        // Back off until the limiter does exactly `max_gr_db`: peak reduction falls about
+        // dB for dB with the drive.
+        let mut lo = gain - (probe.max_gr_db - max_gr_db) - 0.5;
         while drive.probe(lo)?.max_gr_db > max_gr_db && lo > gain - 40.0 {
-            lo -= 6.0;
+            lo -= 3.0;
         }
         let (g, it) = brent(
             Root {
@@ -169,5 +192,6 @@ pub fn fit_loudness(
         stopped_short,
         needed_gr_db: needed,
         iterations,
+        renders: drive.renders.get(),
     })
 }
