@@ -301,7 +301,7 @@ fn hf_taps() -> [f32; HF_TAPS] {
 ///    [`TruePeakDetector`]'s reading plus an allowance for what it cannot see (below).
 /// 2. `r[c] = min(1, ceiling / p[c])`, rounded down to a fixed-point integer.
 /// 3. `m[c]`: the minimum of `r` over the last `W = L + 2H` intervals (`L` = lookahead
-///    samples, `H` = [`HOLD`]), by a monotone deque.
+///    samples, `H` = [`HOLD`]), by a streaming van Herk / Gil-Werman minimum.
 /// 4. `s[c]`: `m` smoothed by two cascaded moving averages of lengths `L1 + L2 - 1 = L`
 ///    (an S-shaped attack ramp of exactly `L` samples), in exact integer arithmetic: no
 ///    drift, and exactly 1 whenever nothing is limited.
@@ -323,19 +323,25 @@ fn hf_taps() -> [f32; HF_TAPS] {
 /// within `u` ([`TruePeakDetector::worst_underestimate`], 1.1 %) below 0.9 Nyquist but
 /// blind at Nyquist (the middle phase's error reaches 100 % there). Above 0.86 Nyquist
 /// every phase's error magnitude stays below the magnitude response of the
-/// Nyquist-band filter `f` ([`HF_TAPS`] taps, unit gain at Nyquist), so the error there is
-/// bounded by the amplitude of `f * x`. That band is narrow, so its samples show its
-/// amplitude within half a beat period: `p` adds the largest `|f * x|` from
-/// `HF_BEHIND_MS` before to `HF_AHEAD` samples after the interval. Hence
-/// `p = (1 + u) * detector + max |f * x|`. For music, with little content above 17 kHz,
-/// the allowance is negligible; for white noise it costs about 1 dB of extra reduction.
+/// Nyquist-band filter `f` ([`HF_TAPS`] taps, unit gain at Nyquist; checked in the
+/// tests), so the error there is bounded by the amplitude of `f * x`. That band is
+/// narrow, so its samples show its amplitude within half a beat period: the allowance is
+/// the largest `|f * x|` from `HF_BEHIND_MS` before to `HF_AHEAD` samples after the
+/// interval. A second allowance covers the gain itself: a moving gain spreads each
+/// component by the gain's bandwidth (about `2 / lookahead`), and content that close to
+/// Nyquist then folds over it, so its intersample peaks no longer follow `g * x`. That
+/// allowance is `NEAR_GAIN` times the content within `2 / lookahead` (at least 500 Hz)
+/// of Nyquist, measured by three moving averages of the Nyquist-demodulated signal.
+/// Hence `p = (1 + u) * detector + max (|f * x| + 2 |near|)`. For music, with little
+/// content above 17 kHz, the allowances cost a few hundredths of a dB; for white noise
+/// about 1.5 dB of extra reduction, for a lone one-sample click about 1.2 dB.
 ///
-/// **Limits.** A steady tone within `fs / (4 * HF_AHEAD)` of Nyquist (344 Hz at 44.1 kHz)
-/// whose samples start near its envelope's zero shows its amplitude only when its first
-/// envelope crest arrives; until then its intersample peaks can exceed the ceiling. No
-/// finite lookahead can see such a tone (its samples are locally those of a far smaller
-/// one); naive square waves whose harmonics alias within a few hertz of Nyquist are the
-/// practical case.
+/// **Limits.** A steady tone within about 20 Hz of Nyquist beats so slowly that its
+/// samples can sit near the zero of its envelope for longer than any lookahead while its
+/// intersample peaks stay at full amplitude: no finite lookahead can tell it from a far
+/// smaller tone, and its overs pass until the envelope's next crest is in view. Naive
+/// (aliased) square waves whose harmonics fold within a few hertz of Nyquist are the
+/// practical case; the tests exclude those and cover everything else.
 #[derive(Debug, Clone)]
 pub struct Limiter {
     ceiling: f64,
