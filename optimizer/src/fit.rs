@@ -264,7 +264,6 @@ pub fn fit(
     };
 
     // Loudness: drive into the limiter.
-    let pre = render(mix, &plan)?.audio;
     let max_gr = if opts.allow_heavy_limiting {
         24.0
     } else if spec.target == LoudnessTarget::ReferenceAtMost
@@ -274,7 +273,42 @@ pub fn fit(
     } else {
         tuning.limiter_max_gr_db
     };
-    let loudness = fit_loudness(&pre, target_lufs, ceiling, max_gr)?;
+    let pre = render(mix, &plan)?.audio;
+    let mut loudness = fit_loudness(&pre, target_lufs, ceiling, max_gr)?;
+    // Closed loop: the chain after the EQ (imager, compressor, limiter) colours the tone
+    // too (limiting loud bass lowers the lows). Measure the first master and refit the EQ
+    // against what the mix becomes through the rest of the chain.
+    let mut eq = eq;
+    if let (Some(t), Some(first)) = (target, eq.as_ref()) {
+        if tuning.eq_closed_loop && !first.config.bands.is_empty() {
+            plan.output_gain_db = loudness.output_gain_db;
+            plan.limiter = Some(loudness.limiter);
+            let out = render(mix, &plan)?.audio;
+            let measured = coda_analysis::spectrum_of(&out);
+            let fs_eq = f64::from(plan.processing_rate_hz());
+            let curve = crate::eq_fit::response_db(&first.config, &measured.fine_hz, fs_eq);
+            let effective: Vec<Option<f64>> = measured
+                .fine_mid_db
+                .iter()
+                .zip(&curve)
+                .map(|(m, c)| m.map(|m| m - c))
+                .collect();
+            let second = fit_eq(
+                &measured.fine_hz,
+                &effective,
+                &t.fine_mid_db,
+                st.eq,
+                plan.processing_rate_hz(),
+                tuning,
+            );
+            plan.eq = second.config.clone();
+            plan.output_gain_db = 0.0;
+            plan.limiter = None;
+            let pre = render(mix, &plan)?.audio;
+            loudness = fit_loudness(&pre, target_lufs, ceiling, max_gr)?;
+            eq = Some(second);
+        }
+    }
     if loudness.stopped_short {
         let needed = loudness.needed_gr_db.unwrap_or(f64::NAN);
         warnings.push(format!(

@@ -17,6 +17,8 @@ pub struct Tuning {
     pub eq_smoothing_octaves: f64,
     /// EQ: largest boost or cut of the whole curve anywhere, dB.
     pub eq_max_total_db: f64,
+    /// EQ: refit once against the first master (what the rest of the chain does to tone).
+    pub eq_closed_loop: bool,
     /// Automation: length of the moving average over short-term loudness, seconds.
     pub automation_smoothing_s: f64,
     /// Automation: steepest gain change allowed, dB per second.
