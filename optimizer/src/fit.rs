@@ -270,6 +270,8 @@ pub fn fit(
         || spec.dynamics == DynamicsPolicy::Keep
     {
         tuning.film_limiter_max_gr_db
+    } else if spec.dynamics == DynamicsPolicy::Reduce {
+        tuning.reduce_limiter_max_gr_db
     } else {
         tuning.limiter_max_gr_db
     };

@@ -32,6 +32,9 @@ pub struct Tuning {
     pub compressor_target_gr_db: f64,
     /// Limiter: most gain reduction a gentle master takes, dB.
     pub limiter_max_gr_db: f64,
+    /// Limiter: most gain reduction for trailer and library masters, whose automation
+    /// already evens the level, dB.
+    pub reduce_limiter_max_gr_db: f64,
     /// Limiter: most gain reduction for purposes that keep dynamics (film, TV, game), dB.
     pub film_limiter_max_gr_db: f64,
     /// Imager: widest the low band may become (1 = unchanged).
