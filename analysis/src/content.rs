@@ -248,7 +248,17 @@ fn beat_strength(d: &[f64], rate_hz: f64) -> (f64, Option<f64>) {
             // Unbiased: compensate for the shorter overlap.
             (lag, r / r0 * x.len() as f64 / (x.len() - lag) as f64)
         })
-        .reduce(|| (0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
+        .reduce(
+            || (0, f64::MIN),
+            // Ties go to the shorter lag, so the result does not depend on the split.
+            |a, b| {
+                if b.1 > a.1 || (b.1 == a.1 && b.0 < a.0) {
+                    b
+                } else {
+                    a
+                }
+            },
+        );
     if best_lag == 0 {
         return (0.0, None);
     }

@@ -18,6 +18,9 @@ const MIN_FFT_LEN: usize = 64;
 /// FFT frames per rayon task.
 const FRAMES_PER_TASK: usize = 32;
 
+/// Tasks whose sums are held at once before they are added in order.
+const TASKS_PER_GROUP: usize = 64;
+
 /// Averaged one-sided power per FFT bin, in mean-square units: summing a vector over all
 /// bins gives the mean square of that signal (Parseval with the window's power removed).
 #[derive(Debug, Clone, PartialEq)]
@@ -77,22 +80,26 @@ pub fn welch(audio: &Audio) -> WelchSpectra {
     };
     let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n);
     let starts: Vec<usize> = (0..count).map(|i| i * hop).collect();
-    let acc = starts
-        .par_chunks(FRAMES_PER_TASK)
-        .map(|chunk| {
-            let mut acc = Accumulator::new(&fft, n, stereo);
-            for &s in chunk {
-                acc.add_frame(&window, left, right, s);
-            }
-            acc.sums
-        })
-        .reduce(
-            || Sums::zeros(n / 2 + 1),
-            |mut a, b| {
-                a.add(&b);
-                a
-            },
-        );
+    // Tasks run in parallel, but their sums are added in a fixed order (a group of tasks
+    // at a time, so memory stays bounded): rayon's own reduce tree depends on the thread
+    // count and on work stealing, and a last-bit difference here changed EQ fits (and so
+    // the output files) with `--jobs`.
+    let mut acc = Sums::zeros(n / 2 + 1);
+    for group in starts.chunks(FRAMES_PER_TASK * TASKS_PER_GROUP) {
+        let sums: Vec<Sums> = group
+            .par_chunks(FRAMES_PER_TASK)
+            .map(|chunk| {
+                let mut acc = Accumulator::new(&fft, n, stereo);
+                for &s in chunk {
+                    acc.add_frame(&window, left, right, s);
+                }
+                acc.sums
+            })
+            .collect();
+        for s in &sums {
+            acc.add(s);
+        }
+    }
     // Mean over frames; one-sided (interior bins doubled); window power removed.
     let bins = n / 2 + 1;
     let norm = 1.0 / (count as f64 * n as f64 * window_power);

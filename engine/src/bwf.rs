@@ -69,6 +69,15 @@ fn put_str(out: &mut Vec<u8>, s: &str, len: usize) {
     out.resize(out.len() + len - n, 0);
 }
 
+/// Pads text to an even length with a NUL inside the text. RIFF wants a pad byte after an
+/// odd-sized chunk, outside its declared size, and some readers (hound 3.5 among them)
+/// skip only the declared size and then lose their place; an even size needs no pad.
+fn even(text: &mut Vec<u8>) {
+    if text.len() % 2 == 1 {
+        text.push(0);
+    }
+}
+
 fn chunk(id: &[u8; 4], body: &[u8]) -> Vec<u8> {
     let mut c = Vec::with_capacity(body.len() + 9);
     c.extend_from_slice(id);
@@ -105,6 +114,7 @@ impl Bext {
         b.resize(b.len() + 180, 0); // Reserved
         debug_assert_eq!(b.len(), BEXT_FIXED_LEN);
         b.extend_from_slice(self.coding_history.as_bytes());
+        even(&mut b);
         b
     }
 
@@ -149,6 +159,7 @@ impl InfoTags {
             if let Some(v) = v {
                 let mut text = v.as_bytes().to_vec();
                 text.push(0);
+                even(&mut text);
                 body.extend(chunk(id, &text));
             }
         }
@@ -260,6 +271,44 @@ mod tests {
         assert_eq!(r.duration(), 4800);
         let first: i32 = r.samples::<i32>().next().unwrap().unwrap();
         assert!((first as f64 / 8_388_608.0 - 0.25).abs() < 1e-5);
+    }
+
+    #[test]
+    fn odd_length_texts_make_even_chunks_that_hound_reads() {
+        // Regression: a 45-byte coding history made an odd `bext` chunk; hound skipped its
+        // size but not the pad byte and failed on every 16-bit batch output.
+        let audio = Audio::new(44_100, vec![vec![0.1; 441], vec![-0.1; 441]]);
+        let wav = encode_wav(
+            &audio,
+            WriteOptions {
+                bit_depth: crate::io::BitDepth::Int16,
+                ..WriteOptions::default()
+            },
+        )
+        .unwrap();
+        let bext = Bext {
+            coding_history: "A=PCM,F=44100,W=16,M=stereo,T=coda 0.1.0 tv\r\n".into(),
+            ..Bext::default()
+        };
+        assert_eq!(bext.coding_history.len() % 2, 1);
+        let info = InfoTags {
+            title: Some("t1".into()),
+            software: Some("coda 0.1.0".into()),
+            ..InfoTags::default()
+        };
+        let out = add_bwf_chunks(&wav, &bext, &info).unwrap();
+        for (id, _, len) in chunks(&out).unwrap() {
+            assert_eq!(
+                len % 2,
+                0,
+                "{} is {len} bytes",
+                String::from_utf8_lossy(&id)
+            );
+        }
+        let r = hound::WavReader::new(std::io::Cursor::new(&out)).unwrap();
+        assert_eq!(r.duration(), 441);
+        let back = read_bext(&out).unwrap();
+        assert_eq!(back.coding_history, bext.coding_history);
     }
 
     #[test]

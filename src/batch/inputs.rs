@@ -289,12 +289,7 @@ pub fn from_manifest(
                 }
                 None => purposes.to_vec(),
             };
-            let rel = PathBuf::from(&r.file);
-            let rel = if rel.is_absolute() {
-                PathBuf::from(rel.file_name().unwrap_or_default())
-            } else {
-                rel
-            };
+            let rel = output_rel(Path::new(&r.file));
             Ok(Track {
                 title: r.title.unwrap_or_else(|| stem_title(&input)),
                 artist: r.artist,
@@ -303,6 +298,21 @@ pub fn from_manifest(
                 refs,
                 purposes,
             })
+        })
+        .collect()
+}
+
+/// Where a manifest row's outputs go, relative to the delivery folder: an absolute file
+/// by its name, a relative one by its path with `..` and `.` left out, so no output can
+/// land outside the delivery folder.
+fn output_rel(file: &Path) -> PathBuf {
+    if file.is_absolute() {
+        return PathBuf::from(file.file_name().unwrap_or_default());
+    }
+    file.components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => Some(s),
+            _ => None,
         })
         .collect()
 }
@@ -377,5 +387,13 @@ mod tests {
         assert_eq!(seen, all.iter().map(|t| t.rel.clone()).collect::<Vec<_>>());
         assert_eq!(parse_shard("2/3").unwrap(), (2, 3));
         assert!(parse_shard("4/3").is_err());
+    }
+
+    #[test]
+    fn manifest_paths_never_lead_out_of_the_delivery_folder() {
+        assert_eq!(output_rel(Path::new("a/b.wav")), Path::new("a/b.wav"));
+        assert_eq!(output_rel(Path::new("../../x/b.wav")), Path::new("x/b.wav"));
+        assert_eq!(output_rel(Path::new("./a/../b.wav")), Path::new("a/b.wav"));
+        assert_eq!(output_rel(Path::new("/data/lib/b.wav")), Path::new("b.wav"));
     }
 }

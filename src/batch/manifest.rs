@@ -54,12 +54,20 @@ pub struct Record {
     pub output_sha256: Option<String>,
     /// coda version.
     pub coda_version: String,
+    /// Integrated loudness the purpose asks for (the fit's target), LUFS.
+    pub target_lufs: Option<f64>,
+    /// Tolerance around the target that still meets the spec, LU.
+    pub tolerance_lu: Option<f64>,
+    /// True-peak ceiling, dBTP.
+    pub ceiling_dbtp: Option<f64>,
     /// Measured integrated loudness, LUFS.
     pub integrated_lufs: Option<f64>,
     /// Measured true peak, dBTP.
     pub true_peak_dbtp: Option<f64>,
     /// Measured loudness range, LU.
     pub range_lu: Option<f64>,
+    /// Measured maximum momentary loudness, LUFS.
+    pub momentary_max_lufs: Option<f64>,
     /// Measured maximum short-term loudness, LUFS.
     pub short_term_max_lufs: Option<f64>,
     /// Third-octave distance to the reference (level-normalised, 40 Hz-10 kHz), dB.

@@ -6,10 +6,12 @@
 pub mod deliver;
 pub mod inputs;
 pub mod manifest;
+pub mod merge;
 pub mod progress;
 pub mod report;
+pub mod track;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,11 +19,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use coda_analysis::Analysis;
-use coda_engine::bwf::{add_bwf_chunks, Bext, InfoTags};
-use coda_engine::io::{encode_wav, write_atomic, WriteOptions};
-use coda_engine::render::render;
-use coda_optimizer::{FitOptions, LoudnessTarget, Purpose, Strengths, Tuning};
+use coda_optimizer::{FitOptions, Purpose, Strengths, Tuning};
+use rayon::prelude::*;
 use serde_json::json;
 
 use crate::cli::BatchArgs;
@@ -30,57 +29,104 @@ use deliver::{output_path, Deliverable};
 use inputs::Track;
 use manifest::{sha256_file, sha256_hex, Record, Status};
 use progress::Progress;
+use track::Output;
 
 /// Options shared by every track.
-struct Settings {
+pub struct Settings {
     deliverables: Vec<Deliverable>,
     fit: FitOptions,
     out_dir: PathBuf,
 }
 
-/// A track, its input hash and the outputs it still needs.
-type Work = (Track, String, Vec<(Purpose, Deliverable)>);
+/// A track, its input hash, the outputs it still needs and its size in bytes.
+struct Work {
+    track: Track,
+    sha: String,
+    todo: Vec<Output>,
+    bytes: u64,
+}
 
-/// The references of the whole batch, each analysed once.
-type RefCache = HashMap<PathBuf, std::result::Result<(Reference, String), String>>;
+/// A track, its input hash (or why it cannot be read) and each output with its record
+/// if it is already delivered and current.
+type Classified = (Track, Result<String>, Vec<(Output, Option<Record>)>);
 
-/// Runs `coda batch`.
+/// The references of the whole batch, each analysed once: (measurement, SHA-256).
+pub type RefCache = HashMap<PathBuf, std::result::Result<(Reference, String), String>>;
+
+/// The command line, checked.
+struct Request {
+    input: PathBuf,
+    purposes: Vec<Purpose>,
+    deliverables: Vec<Deliverable>,
+    refs: Vec<(PathBuf, f64)>,
+    jobs: usize,
+    shard: Option<(usize, usize)>,
+}
+
+impl Request {
+    fn from_args(args: &BatchArgs) -> Result<Self> {
+        let input = args
+            .input
+            .clone()
+            .ok_or_else(|| anyhow!("give a folder or a manifest (CSV/JSON) to deliver"))?;
+        let jobs = args.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        if jobs == 0 {
+            bail!("--jobs must be at least 1");
+        }
+        Ok(Self {
+            input,
+            purposes: inputs::parse_purposes(&args.purpose)?,
+            deliverables: Deliverable::parse_list(&args.deliver)?,
+            refs: args
+                .refs
+                .iter()
+                .map(|s| master::parse_ref(s))
+                .collect::<Result<_>>()?,
+            jobs,
+            shard: args.shard.as_deref().map(inputs::parse_shard).transpose()?,
+        })
+    }
+}
+
+/// Runs `coda batch`. Exit status: 0 all delivered, 1 anything failed, 2 bad usage.
 pub fn run(args: &BatchArgs) -> Result<ExitCode> {
     if args.merge {
-        return merge(&args.out_dir);
+        if args.input.is_some() || args.shard.is_some() {
+            eprintln!("coda: error: --merge takes only the delivery folder (-o)");
+            return Ok(ExitCode::from(2));
+        }
+        return merge::run(&args.out_dir);
     }
+    let req = match Request::from_args(args) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("coda: error: batch: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let t0 = Instant::now();
-    let input = args
-        .input
-        .as_ref()
-        .ok_or_else(|| anyhow!("batch: give a folder or a manifest (CSV/JSON) to deliver"))?;
-    let purposes = inputs::parse_purposes(&args.purpose)?;
-    let deliverables = Deliverable::parse_list(&args.deliver)?;
-    let global_refs: Vec<(PathBuf, f64)> = args
-        .refs
-        .iter()
-        .map(|s| master::parse_ref(s))
-        .collect::<Result<_>>()?;
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    if jobs == 0 {
-        bail!("--jobs must be at least 1");
-    }
     // Inner parallelism (analysis, resampling) uses the same number of threads, so --jobs
     // bounds the CPU and the memory in flight.
     let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
+        .num_threads(req.jobs)
         .build_global();
-    let shard = args.shard.as_deref().map(inputs::parse_shard).transpose()?;
-    std::fs::create_dir_all(&args.out_dir)
-        .with_context(|| format!("{}: cannot create", args.out_dir.display()))?;
-    let mut tracks = if input.is_dir() {
-        inputs::from_folder(input, &args.out_dir, &global_refs, &purposes)?
+    let out_dir = &args.out_dir;
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("{}: cannot create", out_dir.display()))?;
+    if req.input.is_dir() && same_path(&req.input, out_dir) {
+        bail!(
+            "{}: the delivery folder must not be the input folder",
+            out_dir.display()
+        );
+    }
+    let mut tracks = if req.input.is_dir() {
+        inputs::from_folder(&req.input, out_dir, &req.refs, &req.purposes)?
     } else {
-        inputs::from_manifest(input, &global_refs, &purposes)?
+        inputs::from_manifest(&req.input, &req.refs, &req.purposes)?
     };
-    if let Some((i, n)) = shard {
+    if let Some((i, n)) = req.shard {
         tracks = inputs::shard(tracks, i, n);
     }
     let tuning = match &args.tuning {
@@ -88,7 +134,7 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode> {
         None => Tuning::default(),
     };
     let settings = Settings {
-        deliverables,
+        deliverables: req.deliverables.clone(),
         fit: FitOptions {
             strengths: Strengths::uniform(args.strength),
             hybrid: args.hybrid.then_some(true),
@@ -96,108 +142,158 @@ pub fn run(args: &BatchArgs) -> Result<ExitCode> {
             tuning,
             ..FitOptions::default()
         },
-        out_dir: args.out_dir.clone(),
+        out_dir: out_dir.clone(),
     };
-    let removed = remove_stale_temps(&args.out_dir);
+    check_outputs(&tracks, &settings)?;
+    let manifest_name = match req.shard {
+        Some((i, n)) => manifest::shard_manifest(i, n),
+        None => manifest::MANIFEST.to_string(),
+    };
+    let removed = remove_stale_temps(&tracks, &settings, &manifest_name);
     if removed > 0 {
         eprintln!("coda: removed {removed} partial file(s) left by an interrupted run");
     }
-    let manifest_path = args.out_dir.join(match shard {
-        Some((i, n)) => manifest::shard_manifest(i, n),
-        None => manifest::MANIFEST.to_string(),
-    });
-    let previous = manifest::load(&manifest_path);
+    let manifest_path = out_dir.join(&manifest_name);
+    // A shard also trusts what a whole run (or an earlier merge) recorded.
+    let mut previous = manifest::load(&out_dir.join(manifest::MANIFEST));
+    if req.shard.is_some() {
+        previous.extend(manifest::load(&manifest_path));
+    }
     let refs = analyse_references(&tracks);
 
-    // What is already delivered and still current.
+    // What is already delivered and still current (hashing in parallel).
+    let classified: Vec<Classified> = tracks
+        .into_par_iter()
+        .map(|t| {
+            let sha = sha256_file(&t.input);
+            let outs = outputs_of(&t, &settings)
+                .into_iter()
+                .map(|o| {
+                    let key = rel_output(&t, o.0, &o.1);
+                    let done = match (&sha, previous.get(&key)) {
+                        (Ok(sha), Some(r))
+                            if r.status == Status::Ok
+                                && r.input_sha256.as_deref() == Some(sha.as_str())
+                                && r.settings_sha256
+                                    == settings_hash(&t, o.0, &o.1, &settings, &refs)
+                                && output_intact(&settings.out_dir.join(&key), r) =>
+                        {
+                            Some(r.clone())
+                        }
+                        _ => None,
+                    };
+                    (o, done)
+                })
+                .collect();
+            (t, sha, outs)
+        })
+        .collect();
     let mut plan: Vec<Work> = Vec::new();
     let mut records: BTreeMap<String, Record> = BTreeMap::new();
-    let mut skipped = 0;
-    let mut expected = 0;
-    for t in tracks {
-        let sha = match sha256_file(&t.input) {
+    let (mut skipped, mut expected) = (0, 0);
+    for (t, sha, outs) in classified {
+        expected += outs.len();
+        let sha = match sha {
             Ok(s) => s,
             Err(e) => {
-                let todo = outputs_of(&t, &settings);
-                expected += todo.len();
-                for (p, d) in todo {
-                    let r = failed(&t, p, &d, &settings, &refs, None, &format!("{e:#}"));
+                let why = strip_input(&t, &format!("{e:#}"));
+                for ((p, d), _) in outs {
+                    let r = track::failed_record(&t, p, &d, &settings, &refs, None, &why);
                     records.insert(r.output.clone(), r);
                 }
                 continue;
             }
         };
         let mut todo = Vec::new();
-        for (p, d) in outputs_of(&t, &settings) {
-            expected += 1;
-            let key = rel_output(&settings, &t, p, &d);
-            let settings_sha = settings_hash(&t, p, &d, &settings, &refs);
-            match previous.get(&key) {
-                Some(r)
-                    if r.status == Status::Ok
-                        && r.input_sha256.as_deref() == Some(sha.as_str())
-                        && r.settings_sha256 == settings_sha
-                        && output_intact(&settings.out_dir.join(&key), r) =>
-                {
+        for (o, done) in outs {
+            match done {
+                Some(r) => {
                     skipped += 1;
-                    records.insert(key, r.clone());
+                    records.insert(r.output.clone(), r);
                 }
-                _ => todo.push((p, d)),
+                None => todo.push(o),
             }
         }
         if !todo.is_empty() {
-            plan.push((t, sha, todo));
+            let bytes = std::fs::metadata(&t.input).map_or(0, |m| m.len());
+            plan.push(Work {
+                track: t,
+                sha,
+                todo,
+                bytes,
+            });
         }
     }
-    let to_render: usize = plan.iter().map(|(_, _, o)| o.len()).sum();
+    // Longest first, so no worker is left with a long track at the end.
+    plan.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.track.rel.cmp(&b.track.rel)));
+    let to_render: usize = plan.iter().map(|w| w.todo.len()).sum();
+    let jobs = req.jobs;
     eprintln!(
         "coda: batch: {expected} outputs, {skipped} already delivered, {to_render} to render, \
          {jobs} worker(s){}",
-        shard.map_or(String::new(), |(i, n)| format!(", shard {i}/{n}"))
+        req.shard
+            .map_or(String::new(), |(i, n)| format!(", shard {i}/{n}"))
     );
     let progress = Progress::new(to_render, jobs);
     let appender = manifest::Appender::open(&manifest_path)?;
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Record>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
-        for w in 0..jobs.min(plan.len().max(1)) {
+        for w in 0..jobs.min(plan.len()) {
             let (plan, settings, refs, progress, appender, next, results) = (
                 &plan, &settings, &refs, &progress, &appender, &next, &results,
             );
             s.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((track, sha, todo)) = plan.get(i) else {
+                let Some(work) = plan.get(i) else {
                     progress.working(w, "done");
                     break;
                 };
-                progress.working(w, &track.rel.display().to_string());
-                let recs = deliver_track(track, sha, todo, settings, refs, |what| {
-                    progress.working(w, &format!("{}: {what}", track.rel.display()))
-                });
-                for r in recs {
+                let name = work.track.rel.display().to_string();
+                progress.working(w, &name);
+                let step = |what: &str| progress.working(w, &format!("{name}: {what}"));
+                let emit = |r: Record| {
                     if let Err(e) = appender.append(&r) {
                         eprintln!("coda: warning: manifest: {e:#}");
                     }
                     progress.finished(&describe(&r));
-                    results.lock().expect("results").push(r);
-                }
+                    results.lock().unwrap_or_else(|p| p.into_inner()).push(r);
+                };
+                track::deliver(
+                    &work.track,
+                    &work.sha,
+                    &work.todo,
+                    settings,
+                    refs,
+                    &step,
+                    &emit,
+                );
             });
         }
     });
     progress.finish();
-    for r in results.into_inner().expect("results") {
+    drop(appender);
+    let mut rendered = 0;
+    for r in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        if r.status == Status::Ok {
+            rendered += 1;
+        }
         records.insert(r.output.clone(), r);
     }
     manifest::write_sorted(&manifest_path, &records)?;
-    if shard.is_none() {
-        report::write(&args.out_dir, &records)?;
+    if req.shard.is_none() {
+        report::write(out_dir, &records)?;
     }
-    summarise(&records, skipped, t0.elapsed().as_secs_f64());
+    summarise(
+        &records,
+        Some((rendered, skipped)),
+        t0.elapsed().as_secs_f64(),
+    );
     Ok(exit_code(&records))
 }
 
 /// Every (purpose, deliverable) of a track.
-fn outputs_of(t: &Track, s: &Settings) -> Vec<(Purpose, Deliverable)> {
+fn outputs_of(t: &Track, s: &Settings) -> Vec<Output> {
     t.purposes
         .iter()
         .flat_map(|&p| s.deliverables.iter().map(move |&d| (p, d)))
@@ -205,7 +301,7 @@ fn outputs_of(t: &Track, s: &Settings) -> Vec<(Purpose, Deliverable)> {
 }
 
 /// Output path relative to the delivery folder, `/`-separated.
-fn rel_output(_s: &Settings, t: &Track, p: Purpose, d: &Deliverable) -> String {
+pub fn rel_output(t: &Track, p: Purpose, d: &Deliverable) -> String {
     output_path(Path::new(""), &t.rel, p, d)
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -213,31 +309,85 @@ fn rel_output(_s: &Settings, t: &Track, p: Purpose, d: &Deliverable) -> String {
         .join("/")
 }
 
-/// True if the output file exists and is the one the record describes (size and hash).
-fn output_intact(path: &Path, r: &Record) -> bool {
+fn same_path(a: &Path, b: &Path) -> bool {
+    matches!(
+        (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+        (Ok(x), Ok(y)) if x == y
+    )
+}
+
+/// Refuses, before any work, two inputs that would deliver the same output file (`a.wav`
+/// and `a.flac` side by side) and any output that would land on an input.
+fn check_outputs(tracks: &[Track], s: &Settings) -> Result<()> {
+    let inputs: HashSet<PathBuf> = tracks
+        .iter()
+        .filter_map(|t| std::fs::canonicalize(&t.input).ok())
+        .collect();
+    let root = std::fs::canonicalize(&s.out_dir)?;
+    let mut owner: HashMap<String, &Path> = HashMap::new();
+    for t in tracks {
+        for (p, d) in outputs_of(t, s) {
+            let rel = rel_output(t, p, &d);
+            if let Some(other) = owner.insert(rel.clone(), &t.input) {
+                if other != t.input {
+                    bail!(
+                        "{} and {} would both deliver {rel}: rename one of them",
+                        other.display(),
+                        t.input.display()
+                    );
+                }
+            }
+            if inputs.contains(&root.join(&rel)) {
+                bail!("{rel}: the output would overwrite an input file");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// True if the output file exists and is the one the record describes.
+pub fn output_intact(path: &Path, r: &Record) -> bool {
     path.is_file()
         && r.output_sha256
             .as_deref()
             .is_some_and(|h| sha256_file(path).ok().as_deref() == Some(h))
 }
 
-/// Deletes `.name.tmp-PID` files under `dir` (written by `write_atomic`, left by a kill).
-fn remove_stale_temps(dir: &Path) -> usize {
+/// Deletes the `.<name>.tmp-<pid>` files (written by `write_atomic`, left by a kill) of
+/// this run's own outputs and manifest, and nothing else: shards running at the same time
+/// in the same folder keep their files in flight.
+fn remove_stale_temps(tracks: &[Track], s: &Settings, manifest_name: &str) -> usize {
+    let mut by_dir: HashMap<PathBuf, HashSet<String>> = HashMap::new();
+    let mut add = |path: PathBuf| {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        by_dir.entry(dir).or_default().insert(name);
+    };
+    for t in tracks {
+        for (p, d) in outputs_of(t, s) {
+            add(s.out_dir.join(rel_output(t, p, &d)));
+        }
+    }
+    add(s.out_dir.join(manifest_name));
+    add(s.out_dir.join(report::CSV));
+    add(s.out_dir.join(report::HTML));
     let mut n = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
+    for (dir, names) in by_dir {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
         for e in entries.flatten() {
-            let p = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if p.is_dir() {
-                stack.push(p);
-            } else if name.starts_with('.')
-                && name.contains(".tmp-")
-                && std::fs::remove_file(&p).is_ok()
-            {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let ours = file
+                .strip_prefix('.')
+                .and_then(|f| f.rsplit_once(".tmp-"))
+                .is_some_and(|(name, pid)| {
+                    names.contains(name) && pid.bytes().all(|b| b.is_ascii_digit())
+                });
+            if ours && std::fs::remove_file(e.path()).is_ok() {
                 n += 1;
             }
         }
@@ -247,7 +397,6 @@ fn remove_stale_temps(dir: &Path) -> usize {
 
 /// Analyses every distinct reference once, in parallel.
 fn analyse_references(tracks: &[Track]) -> RefCache {
-    use rayon::prelude::*;
     let mut unique: Vec<(PathBuf, f64)> =
         tracks.iter().flat_map(|t| t.refs.iter().cloned()).collect();
     unique.sort_by(|a, b| a.0.cmp(&b.0));
@@ -267,7 +416,13 @@ fn analyse_references(tracks: &[Track]) -> RefCache {
 }
 
 /// Hash of everything besides the input that decides an output.
-fn settings_hash(t: &Track, p: Purpose, d: &Deliverable, s: &Settings, refs: &RefCache) -> String {
+pub fn settings_hash(
+    t: &Track,
+    p: Purpose,
+    d: &Deliverable,
+    s: &Settings,
+    refs: &RefCache,
+) -> String {
     let ref_ids: Vec<(String, f64)> = t
         .refs
         .iter()
@@ -295,253 +450,10 @@ fn settings_hash(t: &Track, p: Purpose, d: &Deliverable, s: &Settings, refs: &Re
     sha256_hex(v.to_string().as_bytes())
 }
 
-/// A failed record for one expected output.
-fn failed(
-    t: &Track,
-    p: Purpose,
-    d: &Deliverable,
-    s: &Settings,
-    refs: &RefCache,
-    sha: Option<&str>,
-    error: &str,
-) -> Record {
-    Record {
-        output: rel_output(s, t, p, d),
-        input: t.input.display().to_string(),
-        purpose: p.name().into(),
-        deliverable: d.spec(),
-        status: Status::Failed,
-        error: Some(error.to_string()),
-        input_sha256: sha.map(str::to_string),
-        settings_sha256: settings_hash(t, p, d, s, refs),
-        plan_sha256: None,
-        output_sha256: None,
-        coda_version: env!("CARGO_PKG_VERSION").into(),
-        integrated_lufs: None,
-        true_peak_dbtp: None,
-        range_lu: None,
-        short_term_max_lufs: None,
-        distance_db: None,
-        spec_ok: None,
-        spec_notes: Vec::new(),
-        warnings: Vec::new(),
-    }
-}
-
-/// Masters one track for its purposes and writes its outputs; never panics the batch.
-fn deliver_track(
-    t: &Track,
-    sha: &str,
-    todo: &[(Purpose, Deliverable)],
-    s: &Settings,
-    refs: &RefCache,
-    step: impl Fn(&str),
-) -> Vec<Record> {
-    let fail_all = |e: &str| {
-        todo.iter()
-            .map(|(p, d)| failed(t, *p, d, s, refs, Some(sha), e))
-            .collect::<Vec<_>>()
-    };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        deliver_track_inner(t, sha, todo, s, refs, &step)
-    }));
-    match result {
-        Ok(Ok(recs)) => recs,
-        Ok(Err(e)) => fail_all(&format!("{e:#}")),
-        Err(_) => fail_all("internal error (panic) while mastering this file"),
-    }
-}
-
-fn deliver_track_inner(
-    t: &Track,
-    sha: &str,
-    todo: &[(Purpose, Deliverable)],
-    s: &Settings,
-    refs: &RefCache,
-    step: &dyn Fn(&str),
-) -> Result<Vec<Record>> {
-    step("decoding");
-    let mix = master::load_mix(&t.input)?;
-    let mix_analysis = master::analyse_mix(&t.input, &mix)?;
-    let mut references = Vec::new();
-    for (p, _) in &t.refs {
-        match refs.get(p) {
-            Some(Ok((r, _))) => references.push(r.clone()),
-            Some(Err(e)) => bail!("reference {e}"),
-            None => bail!("reference {}: not analysed", p.display()),
-        }
-    }
-    let profile = master::profile_of(&references);
-    let mut out = Vec::new();
-    let mut purposes: Vec<Purpose> = todo.iter().map(|(p, _)| *p).collect();
-    purposes.dedup();
-    for purpose in purposes {
-        step(&format!("fitting {purpose}"));
-        let opts = FitOptions {
-            purpose,
-            ..s.fit.clone()
-        };
-        let fit = coda_optimizer::fit(&mix, &mix_analysis, profile.as_ref(), &opts)?;
-        let formats: Vec<Deliverable> = todo
-            .iter()
-            .filter(|(p, _)| *p == purpose)
-            .map(|(_, d)| *d)
-            .collect();
-        let mut rates: Vec<u32> = formats.iter().map(|d| d.rate_hz).collect();
-        rates.sort_unstable();
-        rates.dedup();
-        for rate in rates {
-            step(&format!(
-                "rendering {purpose} at {}",
-                deliver::rate_label(rate)
-            ));
-            let mut plan = fit.plan.clone();
-            plan.output.sample_rate_hz = (rate != mix.sample_rate_hz).then_some(rate);
-            let rendered = render(&mix, &plan)?;
-            for d in formats.iter().filter(|d| d.rate_hz == rate) {
-                plan.output.bit_depth = d.bits;
-                let wav = encode_wav(
-                    &rendered.audio,
-                    WriteOptions {
-                        bit_depth: d.bits,
-                        ..WriteOptions::default()
-                    },
-                )?;
-                // Measure what the file holds (after quantisation and dither).
-                let decoded = coda_engine::io::decode_wav_bytes(&wav)?;
-                let measured = coda_analysis::analyze(&decoded)?;
-                let bext = bext_for(&measured, purpose, d, &fit.plan);
-                let info = InfoTags {
-                    title: Some(t.title.clone()),
-                    artist: t.artist.clone(),
-                    comment: Some(format!("{} master, {}", purpose.name(), d.spec())),
-                    software: Some(format!("coda {}", env!("CARGO_PKG_VERSION"))),
-                };
-                let bytes = add_bwf_chunks(&wav, &bext, &info)?;
-                let rel = rel_output(s, t, purpose, d);
-                let path = s.out_dir.join(&rel);
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                if same_file(&path, &t.input) {
-                    bail!("{}: output would overwrite the input", path.display());
-                }
-                write_atomic(&path, &bytes)?;
-                let distance = references
-                    .first()
-                    .and_then(|r| coda_analysis::spectral_distance_db(&measured, &r.analysis));
-                let (spec_ok, notes) = spec_check(purpose, &fit, &measured);
-                out.push(Record {
-                    output: rel,
-                    input: t.input.display().to_string(),
-                    purpose: purpose.name().into(),
-                    deliverable: d.spec(),
-                    status: Status::Ok,
-                    error: None,
-                    input_sha256: Some(sha.to_string()),
-                    settings_sha256: settings_hash(t, purpose, d, s, refs),
-                    plan_sha256: Some(sha256_hex(plan.to_json().as_bytes())),
-                    output_sha256: Some(sha256_hex(&bytes)),
-                    coda_version: env!("CARGO_PKG_VERSION").into(),
-                    integrated_lufs: measured.loudness.integrated_lufs.map(round2),
-                    true_peak_dbtp: measured.loudness.true_peak_dbtp.map(round2),
-                    range_lu: measured.loudness.range_lu.map(round2),
-                    short_term_max_lufs: measured.loudness.short_term_max_lufs.map(round2),
-                    distance_db: distance.map(round2),
-                    spec_ok: Some(spec_ok),
-                    spec_notes: notes,
-                    warnings: fit.warnings.clone(),
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
-}
-
-/// The `bext` chunk from the output's own measurement.
-fn bext_for(
-    a: &Analysis,
-    purpose: Purpose,
-    d: &Deliverable,
-    plan: &coda_engine::plan::Plan,
-) -> Bext {
-    let l = &a.loudness;
-    let plan_id = sha256_hex(plan.to_json().as_bytes());
-    Bext {
-        description: format!("coda master, purpose {}, {}", purpose.name(), d.spec()),
-        originator: "coda".into(),
-        originator_reference: plan_id[..32].to_string(),
-        loudness_value: l.integrated_lufs,
-        loudness_range: l.range_lu,
-        max_true_peak_level: l.true_peak_dbtp,
-        max_momentary_loudness: l.momentary_max_lufs,
-        max_short_term_loudness: l.short_term_max_lufs,
-        coding_history: format!(
-            "A=PCM,F={},W={},M={},T=coda {} {}\r\n",
-            d.rate_hz,
-            d.bits.bits(),
-            if a.channels == 1 { "mono" } else { "stereo" },
-            env!("CARGO_PKG_VERSION"),
-            purpose.name()
-        ),
-        ..Bext::default()
-    }
-}
-
-/// Checks a measured output against its purpose: loudness target (a delivery standard's
-/// tolerance, or 0.5 LU of the fitted target), true-peak ceiling, short-term maximum.
-fn spec_check(purpose: Purpose, fit: &coda_optimizer::Fit, a: &Analysis) -> (bool, Vec<String>) {
-    let spec = purpose.spec();
-    let mut ok = true;
-    let mut notes = Vec::new();
-    let l = &a.loudness;
-    let (target, tol) = match spec.target {
-        LoudnessTarget::Fixed { lufs, tolerance_lu } => (lufs, tolerance_lu),
-        _ => (fit.target_lufs, 0.5),
-    };
-    match l.integrated_lufs {
-        Some(i) if (i - target).abs() <= tol => {}
-        Some(i) => {
-            ok = false;
-            notes.push(format!(
-                "integrated {i:.1} LUFS misses {target:.1} +/-{tol} LUFS"
-            ));
-        }
-        None => {
-            ok = false;
-            notes.push("no measurable loudness".into());
-        }
-    }
-    match l.true_peak_dbtp {
-        Some(tp) if tp > fit.ceiling_dbtp => {
-            ok = false;
-            notes.push(format!(
-                "true peak {tp:+.2} dBTP over the {:.1} dBTP ceiling",
-                fit.ceiling_dbtp
-            ));
-        }
-        _ => {}
-    }
-    if let (Some(max), Some(st)) = (spec.short_term_max_lufs, l.short_term_max_lufs) {
-        if st > max {
-            ok = false;
-            notes.push(format!(
-                "short-term loudness reaches {st:.1} LUFS (max {max:.1})"
-            ));
-        }
-    }
-    (ok, notes)
+/// An error message without a leading `<input path>: ` (the summary names the input).
+fn strip_input(t: &Track, text: &str) -> String {
+    let prefix = format!("{}: ", t.input.display());
+    text.strip_prefix(&prefix).unwrap_or(text).to_string()
 }
 
 fn describe(r: &Record) -> String {
@@ -565,7 +477,9 @@ fn describe(r: &Record) -> String {
     }
 }
 
-fn summarise(records: &BTreeMap<String, Record>, skipped: usize, secs: f64) {
+/// The closing lines: counts, then one line per failed input with its reason.
+/// `counts` is (rendered now, already delivered), or `None` for a merge.
+fn summarise(records: &BTreeMap<String, Record>, counts: Option<(usize, usize)>, secs: f64) {
     let ok = records.values().filter(|r| r.status == Status::Ok).count();
     let miss = records
         .values()
@@ -573,11 +487,21 @@ fn summarise(records: &BTreeMap<String, Record>, skipped: usize, secs: f64) {
         .count();
     let mut failed_inputs: BTreeMap<&str, &str> = BTreeMap::new();
     for r in records.values().filter(|r| r.status == Status::Failed) {
-        failed_inputs.insert(&r.input, r.error.as_deref().unwrap_or(""));
+        failed_inputs
+            .entry(&r.input)
+            .or_insert(r.error.as_deref().unwrap_or(""));
     }
+    let how = counts.map_or_else(
+        || "merged".to_string(),
+        |(rendered, skipped)| {
+            format!("{rendered} rendered now, {skipped} already delivered; {secs:.1} s")
+        },
+    );
     eprintln!(
-        "coda: batch: {ok} outputs delivered ({skipped} were already done), {miss} miss their \
-         spec, {} input(s) failed, {secs:.1} s",
+        "coda: batch: {ok} of {} outputs delivered ({how}), {miss} miss their spec, {} failed \
+         from {} input(s)",
+        records.len(),
+        records.len() - ok,
         failed_inputs.len()
     );
     for (input, why) in failed_inputs {
@@ -591,33 +515,4 @@ fn exit_code(records: &BTreeMap<String, Record>) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-/// `--merge`: joins the shards' manifests into the delivery manifest and writes the report.
-fn merge(dir: &Path) -> Result<ExitCode> {
-    let mut records = BTreeMap::new();
-    let mut shards = 0;
-    for e in std::fs::read_dir(dir).with_context(|| format!("{}", dir.display()))? {
-        let p = e?.path();
-        let name = p
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        if name.starts_with("delivery.shard-") && name.ends_with(".manifest.jsonl") {
-            shards += 1;
-            records.extend(manifest::load(&p));
-        }
-    }
-    if shards == 0 {
-        bail!("{}: no shard manifests to merge", dir.display());
-    }
-    manifest::write_sorted(&dir.join(manifest::MANIFEST), &records)?;
-    report::write(dir, &records)?;
-    eprintln!(
-        "coda: merged {shards} shard manifests: {} outputs",
-        records.len()
-    );
-    summarise(&records, 0, 0.0);
-    Ok(exit_code(&records))
 }
