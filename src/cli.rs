@@ -25,6 +25,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Deliver a library: every track, every purpose, every format, with a manifest.
     Batch(BatchArgs),
+    /// Master the test corpus, score it against its ground truth, tune the optimizer.
+    Tune(TuneArgs),
 }
 
 /// `coda analyze`.
@@ -178,4 +180,45 @@ pub struct BatchArgs {
     /// Optimizer hyperparameters (JSON).
     #[arg(long)]
     pub tuning: Option<PathBuf>,
+}
+
+/// `coda tune`.
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    /// Case manifests: a folder of `*.json` files or one file (see corpus/cases/README.md).
+    pub cases: PathBuf,
+    /// Write the scoreboard as `tune.json` and `tune.html` into this folder.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Parallel workers (default: the machine's cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Only cases whose name contains, or whose tag or group (`synthetic`, `real`)
+    /// equals, one of these comma-separated words.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Hyperparameters to master (and start the search) with (default: compiled-in).
+    #[arg(long)]
+    pub tuning: Option<PathBuf>,
+    /// Tune hyperparameters (argmin Nelder-Mead) on a training split of the cases, report
+    /// the held-back split before and after, and write --tuning-out if it improved.
+    #[arg(long)]
+    pub search: bool,
+    /// Hyperparameters the search moves, comma-separated.
+    #[arg(
+        long,
+        default_value = "eq_regularisation,eq_smoothing_octaves,eq_min_improvement_db2,automation_smoothing_s"
+    )]
+    pub search_params: String,
+    /// Most Nelder-Mead iterations.
+    #[arg(long, default_value_t = 25)]
+    pub search_iters: u64,
+    /// Where --search writes the tuned hyperparameters (the optimizer's compiled-in
+    /// defaults; rebuild to use them).
+    #[arg(long, default_value = "optimizer/tuning.json")]
+    pub tuning_out: PathBuf,
+    /// Write each case's mix and references (32-bit float WAV) and `case.json` into
+    /// `DIR/<case>/`, then stop (for bench/compare).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
 }

@@ -11,6 +11,7 @@ mod master;
 mod match_cmd;
 mod render_cmd;
 mod report_view;
+mod tune_cmd;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         cli::Command::Match(m) => match_cmd::run(&m),
         cli::Command::Demo(d) => demo_cmd::run(&d),
         cli::Command::Batch(b) => batch::run(&b),
+        cli::Command::Tune(t) => tune_cmd::run(&t),
     };
     match result {
         Ok(code) => code,
