@@ -19,7 +19,7 @@ use crate::loudness_fit::{fit_loudness, LoudnessFit};
 use crate::profile::TargetProfile;
 use crate::purpose::{DynamicsPolicy, LoudnessTarget, Purpose};
 use crate::tuning::Tuning;
-use crate::width_fit::{fit_width, WidthFit};
+use crate::width_fit::{fit_width, refine_width, WidthFit};
 
 /// Headroom the chain gets ahead of the processors, dB below full scale (true peak).
 pub const HEADROOM_DB: f64 = 5.0;
@@ -176,40 +176,6 @@ pub fn fit(
     let tp = mix_analysis.loudness.true_peak_dbtp.unwrap_or(-120.0);
     plan.headroom_trim_db = round2((-HEADROOM_DB - tp).min(0.0));
 
-    // Automation, before the processors.
-    let range = (opts.max_automation_db * st.dynamics.clamp(0.0, 1.0)).clamp(0.0, 6.0);
-    let ref_lra = target.and_then(|t| t.range_lu);
-    let automation = match spec.dynamics {
-        DynamicsPolicy::Keep => fit_automation(&[], SERIES_HOP_S, 0.0, None, tuning),
-        DynamicsPolicy::Reduce => {
-            let mix_lra = mix_analysis.loudness.range_lu.unwrap_or(0.0);
-            // Trailer and library masters come out at least as even as the reference and
-            // lose a noticeable part of the mix's range either way.
-            let wanted =
-                ref_lra.map(|r| r.min(mix_lra - tuning.automation_lra_reduction_share * range));
-            fit_automation(
-                &mix_analysis.series.short_term_lufs,
-                SERIES_HOP_S,
-                range,
-                wanted,
-                tuning,
-            )
-        }
-        DynamicsPolicy::FollowReference => match ref_lra {
-            Some(r) if mix_analysis.loudness.range_lu.is_some_and(|m| m > r + 1.5) => {
-                fit_automation(
-                    &mix_analysis.series.short_term_lufs,
-                    SERIES_HOP_S,
-                    range,
-                    Some(r),
-                    tuning,
-                )
-            }
-            _ => fit_automation(&[], SERIES_HOP_S, 0.0, None, tuning),
-        },
-    };
-    plan.automation = automation.automation.clone();
-
     // Tone.
     let eq = target.filter(|_| st.eq > 0.0).map(|t| {
         fit_eq(
@@ -224,6 +190,48 @@ pub fn fit(
     if let Some(e) = &eq {
         plan.eq = e.config.clone();
     }
+
+    // Automation, before the processors, fitted on the mix as the EQ leaves it (taking the
+    // boom out of a boomy mix changes its loudness range).
+    let (eq_series, eq_lra) = if spec.dynamics == DynamicsPolicy::Keep {
+        (Vec::new(), None)
+    } else {
+        let toned = render(mix, &plan)?.audio;
+        let (l, s) = coda_analysis::measure_loudness(&toned)?;
+        (s.short_term_lufs, l.range_lu)
+    };
+    let range = (opts.max_automation_db * st.dynamics.clamp(0.0, 1.0)).clamp(0.0, 6.0);
+    let ref_lra = target.and_then(|t| t.range_lu);
+    let automation = match spec.dynamics {
+        DynamicsPolicy::Keep => fit_automation(&[], SERIES_HOP_S, 0.0, None, tuning),
+        DynamicsPolicy::Reduce => {
+            let mix_lra = eq_lra.unwrap_or(0.0);
+            // Trailer and library masters come out at least as even as the reference and
+            // lose a noticeable part of the mix's range either way.
+            let wanted =
+                ref_lra.map(|r| r.min(mix_lra - tuning.automation_lra_reduction_share * range));
+            fit_automation(
+                &eq_series,
+                SERIES_HOP_S,
+                range,
+                wanted,
+                tuning,
+            )
+        }
+        DynamicsPolicy::FollowReference => match ref_lra {
+            Some(r) if eq_lra.is_some_and(|m| m > r + 1.5) => {
+                fit_automation(
+                    &eq_series,
+                    SERIES_HOP_S,
+                    range,
+                    Some(r),
+                    tuning,
+                )
+            }
+            _ => fit_automation(&[], SERIES_HOP_S, 0.0, None, tuning),
+        },
+    };
+    plan.automation = automation.automation.clone();
 
     // Width.
     let mix_width: Vec<Option<f64>> = mix_analysis
@@ -244,6 +252,26 @@ pub fn fit(
         fit_width(&[], &[], 0.0, tuning)
     };
     plan.imager = width.imager.clone();
+    // Closed loop on the width: the imager's crossover bands overlap the measured bands, so
+    // measure the mix through EQ and imager and correct the side gains (twice at most).
+    let mut width = width;
+    if target.is_some() && width.imager.is_some() {
+        for _ in 0..tuning.width_refinements {
+            let out = render(mix, &plan)?.audio;
+            let measured: Vec<Option<f64>> =
+                coda_analysis::stereo_from(&coda_analysis::welch(&out), None)
+                    .bands
+                    .iter()
+                    .map(|b| b.side_to_mid_db)
+                    .collect();
+            let refined = refine_width(&width, &measured, tuning);
+            if refined.imager == width.imager {
+                break;
+            }
+            width = refined;
+            plan.imager = width.imager.clone();
+        }
+    }
 
     // Multiband compression, hybrid material only.
     let hybrid = opts

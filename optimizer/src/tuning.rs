@@ -41,6 +41,8 @@ pub struct Tuning {
     pub low_width_max: f64,
     /// Imager: range of the mid and high bands' side gain, [min, max].
     pub width_limits: [f64; 2],
+    /// Imager: closed-loop corrections after the open-loop width fit (0 = open loop).
+    pub width_refinements: usize,
 }
 
 /// The compiled-in tuned defaults.
