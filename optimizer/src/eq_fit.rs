@@ -27,6 +27,10 @@ const SHELF_Q: (f64, f64) = (0.5, 1.2);
 const LOW_SHELF_HZ: (f64, f64) = (30.0, 300.0);
 const HIGH_SHELF_HZ: (f64, f64) = (2000.0, 16_000.0);
 const BELL_HZ: (f64, f64) = (30.0, 16_000.0);
+/// Corners the low shelf's fit starts from, Hz.
+const SHELF_STARTS_LOW_HZ: [f64; 2] = [60.0, 150.0];
+/// Corners the high shelf's fit starts from, Hz.
+const SHELF_STARTS_HIGH_HZ: [f64; 3] = [3000.0, 6000.0, 11_000.0];
 /// Cost per dB² the whole curve goes beyond the total limit (a soft wall).
 const OVER_LIMIT_PENALTY: f64 = 10.0;
 /// Cost per dB² of band gain (keeps opposing bands from cancelling each other).
@@ -348,28 +352,42 @@ pub fn fit_eq(
         limit_db: limit,
     };
     let offset_of = |p: &[f64]| p[p.len() - 1];
-    // Start: flat shelves at their default corners.
-    let mut shapes = vec![Shape::LowShelf, Shape::HighShelf];
-    let mut params: Vec<f64> = [
-        Band {
-            shape: Shape::LowShelf,
-            freq_hz: 100.0,
-            gain_db: 0.0,
-            q: std::f64::consts::FRAC_1_SQRT_2,
-        },
-        Band {
-            shape: Shape::HighShelf,
-            freq_hz: 8000.0,
-            gain_db: 0.0,
-            q: std::f64::consts::FRAC_1_SQRT_2,
-        },
-    ]
-    .iter()
-    .flat_map(|b| b.encode())
-    .chain([0.0])
-    .collect();
-    let (p, mut cost, mut iterations) = solve(problem(shapes.clone()), params, 200);
-    params = p;
+    // Start: the shelves from several corners (a tilt from 2 kHz and an air shelf from
+    // 12 kHz are different local minima), keeping the best.
+    let shapes = vec![Shape::LowShelf, Shape::HighShelf];
+    let start = |low_hz: f64, high_hz: f64| -> Vec<f64> {
+        [
+            Band {
+                shape: Shape::LowShelf,
+                freq_hz: low_hz,
+                gain_db: 0.0,
+                q: std::f64::consts::FRAC_1_SQRT_2,
+            },
+            Band {
+                shape: Shape::HighShelf,
+                freq_hz: high_hz,
+                gain_db: 0.0,
+                q: std::f64::consts::FRAC_1_SQRT_2,
+            },
+        ]
+        .iter()
+        .flat_map(|b| b.encode())
+        .chain([0.0])
+        .collect()
+    };
+    let mut iterations = 0;
+    let mut best: Option<(Vec<f64>, f64)> = None;
+    for low_hz in SHELF_STARTS_LOW_HZ {
+        for high_hz in SHELF_STARTS_HIGH_HZ {
+            let (p, c, it) = solve(problem(shapes.clone()), start(low_hz, high_hz), 200);
+            iterations += it;
+            if best.as_ref().is_none_or(|b| c < b.1) {
+                best = Some((p, c));
+            }
+        }
+    }
+    let (mut params, mut cost) = best.expect("at least one start");
+    let mut shapes = shapes;
     while shapes.len() < MAX_BELLS + 2 {
         // Place a bell at the largest weighted residual.
         let pr = problem(shapes.clone());
