@@ -210,23 +210,11 @@ pub fn fit(
             // lose a noticeable part of the mix's range either way.
             let wanted =
                 ref_lra.map(|r| r.min(mix_lra - tuning.automation_lra_reduction_share * range));
-            fit_automation(
-                &eq_series,
-                SERIES_HOP_S,
-                range,
-                wanted,
-                tuning,
-            )
+            fit_automation(&eq_series, SERIES_HOP_S, range, wanted, tuning)
         }
         DynamicsPolicy::FollowReference => match ref_lra {
             Some(r) if eq_lra.is_some_and(|m| m > r + 1.5) => {
-                fit_automation(
-                    &eq_series,
-                    SERIES_HOP_S,
-                    range,
-                    Some(r),
-                    tuning,
-                )
+                fit_automation(&eq_series, SERIES_HOP_S, range, Some(r), tuning)
             }
             _ => fit_automation(&[], SERIES_HOP_S, 0.0, None, tuning),
         },
