@@ -381,7 +381,7 @@ pub fn fit_eq(
         for high_hz in SHELF_STARTS_HIGH_HZ {
             let (p, c, it) = solve(problem(shapes.clone()), start(low_hz, high_hz), 200);
             iterations += it;
-            if best.as_ref().is_none_or(|b| c < b.1) {
+            if best.as_ref().map_or(true, |b| c < b.1) {
                 best = Some((p, c));
             }
         }
