@@ -85,7 +85,8 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
-    fn failed(lc: &LoadedCase, error: String) -> Self {
+    /// The case's identity with nothing measured yet (an `ERROR`-level loss until scored).
+    fn of_case(lc: &LoadedCase) -> Self {
         let c = &lc.case;
         Self {
             name: c.name.clone(),
@@ -98,13 +99,20 @@ impl CaseResult {
             sample_rate_hz: 0,
             channels: 0,
             pass: false,
-            error: Some(error),
+            error: None,
             failures: Vec::new(),
             warnings: Vec::new(),
             metrics: None,
             checks: Vec::new(),
             loss: score::ERROR_LOSS,
             build_s: 0.0,
+        }
+    }
+
+    fn failed(lc: &LoadedCase, error: String) -> Self {
+        Self {
+            error: Some(error),
+            ..Self::of_case(lc)
         }
     }
 
@@ -193,25 +201,18 @@ pub fn run_prepared(p: &Prepared, tuning: &Tuning) -> CaseResult {
         .filter(|c| !c.pass)
         .map(|c| format!("{} {:.2} ({})", c.metric, c.value, c.limit))
         .collect();
-    let c = &lc.case;
     CaseResult {
-        name: c.name.clone(),
-        group: c.group(),
-        purpose: c.purpose.clone(),
-        tags: c.tags.clone(),
-        description: c.description.clone(),
-        split: None,
         duration_s: p.mix_analysis.duration_s,
         sample_rate_hz: p.mix_analysis.sample_rate,
         channels: p.mix_analysis.channels,
         pass: checks.iter().all(|c| c.pass),
-        error: None,
         failures,
         warnings: mastered.fit.warnings.clone(),
         loss: score::loss(&checks),
         metrics: Some(metrics),
         checks,
         build_s: p.build_s,
+        ..CaseResult::of_case(lc)
     }
 }
 

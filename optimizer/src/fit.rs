@@ -243,6 +243,8 @@ pub fn fit(
     // Closed loop on the width: the imager's crossover bands overlap the measured bands, so
     // measure the mix through EQ and imager and correct the side gains (twice at most).
     let mut width = width;
+    // The mix rendered through the plan as it stands, when a step already has it.
+    let mut rendered: Option<Audio> = None;
     if target.is_some() && width.imager.is_some() {
         for _ in 0..tuning.width_refinements {
             let out = render(mix, &plan)?.audio;
@@ -254,6 +256,7 @@ pub fn fit(
                     .collect();
             let refined = refine_width(&width, &measured, tuning);
             if refined.imager == width.imager {
+                rendered = Some(out);
                 break;
             }
             width = refined;
@@ -266,7 +269,10 @@ pub fn fit(
         .hybrid
         .unwrap_or(mix_analysis.content.kind == ContentKind::Hybrid);
     let compressor = if hybrid && st.dynamics > 0.0 && spec.dynamics != DynamicsPolicy::Keep {
-        let pre = render(mix, &plan)?.audio;
+        let pre = match rendered.take() {
+            Some(audio) => audio,
+            None => render(mix, &plan)?.audio,
+        };
         let c = fit_compressor(
             &pre,
             &mix_analysis.series.short_term_lufs,
@@ -291,7 +297,10 @@ pub fn fit(
     } else {
         tuning.limiter_max_gr_db
     };
-    let pre = render(mix, &plan)?.audio;
+    let pre = match rendered.take() {
+        Some(audio) => audio,
+        None => render(mix, &plan)?.audio,
+    };
     let mut loudness = fit_loudness(&pre, target_lufs, ceiling, max_gr)?;
     // Closed loop: the chain after the EQ (imager, compressor, limiter) colours the tone
     // too (limiting loud bass lowers the lows). Measure the first master and refit the EQ
