@@ -14,7 +14,8 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 
 /// Cost evaluations one minimisation may spend, gradients included (each costs two per
-/// parameter). 200 L-BFGS iterations of a 25-parameter EQ fit need about 12 000.
+/// parameter). Estimated, not measured: 200 L-BFGS iterations of a 25-parameter EQ fit
+/// need about 200 x (2 x 25 + a few line-search steps), some 12 000.
 pub const MAX_EVALS: u64 = 60_000;
 
 /// Finite-difference step of the gradient, in parameter units.
