@@ -197,6 +197,11 @@ fn batch_delivers_resumes_isolates_failures_and_shards() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert_eq!(counts(&err), (20, 0), "{err}");
+    // stderr is a pipe, not a terminal: one plain line per output, no bars or escapes.
+    let progress = err.lines().filter(|l| l.starts_with("coda: [")).count();
+    assert_eq!(progress, 24, "{err}");
+    assert!(err.contains("coda: [24/24] "), "{err}");
+    assert!(!err.contains('\x1b') && !err.contains('\r'), "{err}");
     let failed: Vec<&str> = err
         .lines()
         .filter(|l| l.starts_with("coda: failed: "))

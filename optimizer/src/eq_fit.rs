@@ -9,9 +9,6 @@
 //! the level difference; the loudness fit deals with level, the EQ only with tone. A bell
 //! is kept only if it lowers the cost by a minimum amount, so a mix that already matches
 //! gets no EQ at all. Nothing about where mud or harshness live is hard-coded.
-use argmin::core::{CostFunction, Executor, Gradient, State};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
 use coda_engine::processors::biquad::Coeffs;
 use coda_engine::processors::eq::{EqBand, EqChannel, EqConfig, EqKind};
 use serde::{Deserialize, Serialize};
@@ -209,58 +206,10 @@ impl Problem<'_> {
     }
 }
 
-impl CostFunction for Problem<'_> {
-    type Param = Vec<f64>;
-    type Output = f64;
-    fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
-        Ok(self.cost_of(p))
-    }
-}
-
-impl Gradient for Problem<'_> {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
-    fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
-        let h = 1e-5;
-        let mut q = p.clone();
-        Ok((0..p.len())
-            .map(|i| {
-                q[i] = p[i] + h;
-                let up = self.cost_of(&q);
-                q[i] = p[i] - h;
-                let down = self.cost_of(&q);
-                q[i] = p[i];
-                (up - down) / (2.0 * h)
-            })
-            .collect())
-    }
-}
-
-/// Runs L-BFGS from `init`; returns (best parameters, cost, iterations).
+/// Runs L-BFGS from `init` (with an evaluation budget, see [`crate::lbfgs`]); returns
+/// (best parameters, cost, iterations).
 fn solve(problem: Problem<'_>, init: Vec<f64>, max_iters: u64) -> (Vec<f64>, f64, u64) {
-    let fallback = (init.clone(), problem.cost_of(&init), 0);
-    let linesearch = MoreThuenteLineSearch::new();
-    let solver = LBFGS::new(linesearch, 7)
-        .with_tolerance_cost(1e-10)
-        .and_then(|s| s.with_tolerance_grad(1e-8));
-    let Ok(solver) = solver else {
-        return fallback;
-    };
-    match Executor::new(problem, solver)
-        .configure(|s| s.param(init).max_iters(max_iters))
-        .run()
-    {
-        Ok(res) => {
-            let st = res.state();
-            match st.get_best_param() {
-                Some(p) if st.get_best_cost().is_finite() => {
-                    (p.clone(), st.get_best_cost(), st.get_iter())
-                }
-                _ => fallback,
-            }
-        }
-        Err(_) => fallback,
-    }
+    crate::lbfgs::minimise(|p| problem.cost_of(p), init, max_iters)
 }
 
 /// Per-point fit weights: where both spectra have energy (within `range_db` of their

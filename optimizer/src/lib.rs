@@ -6,6 +6,7 @@ pub mod compressor_fit;
 pub mod eq_fit;
 mod error;
 mod fit;
+mod lbfgs;
 pub mod loudness_fit;
 mod profile;
 mod purpose;
