@@ -15,7 +15,7 @@ use crate::automation_fit::{fit_automation, AutomationFit};
 use crate::compressor_fit::{fit_compressor, CompressorFit};
 use crate::eq_fit::{fit_eq, EqFit};
 use crate::error::{Error, Result};
-use crate::loudness_fit::{fit_loudness, LoudnessFit};
+use crate::loudness_fit::{fit_loudness, LoudnessFit, LOUDNESS_TOLERANCE_LU};
 use crate::profile::TargetProfile;
 use crate::purpose::{DynamicsPolicy, LoudnessTarget, Purpose};
 use crate::tuning::Tuning;
@@ -301,7 +301,15 @@ pub fn fit(
         Some(audio) => audio,
         None => render(mix, &plan)?.audio,
     };
-    let mut loudness = fit_loudness(&pre, target_lufs, ceiling, max_gr)?;
+    // When the EQ is refitted below, this first solve only has to be close: the master it
+    // gives is measured for tone, and the final solve starts from its limiter loss.
+    let refit_eq = tuning.eq_closed_loop
+        && target.is_some()
+        && eq.as_ref().is_some_and(|e| !e.config.bands.is_empty());
+    let first_tolerance_lu = if refit_eq { 0.1 } else { LOUDNESS_TOLERANCE_LU };
+    let (mut loudness, first_master) =
+        fit_loudness(&pre, target_lufs, ceiling, max_gr, 0.0, first_tolerance_lu)?;
+    drop(pre);
     // Closed loop: the chain after the EQ (imager, compressor, limiter) colours the tone
     // too (limiting loud bass lowers the lows). Measure the first master and refit the EQ
     // against what the mix becomes through the rest of the chain.
@@ -310,8 +318,12 @@ pub fn fit(
         if tuning.eq_closed_loop && !first.config.bands.is_empty() {
             plan.output_gain_db = loudness.output_gain_db;
             plan.limiter = Some(loudness.limiter);
-            let out = render(mix, &plan)?.audio;
+            let out = match first_master {
+                Some(audio) => audio,
+                None => render(mix, &plan)?.audio,
+            };
             let measured = coda_analysis::spectrum_of(&out);
+            drop(out);
             let fs_eq = f64::from(plan.processing_rate_hz());
             let curve = crate::eq_fit::response_db(&first.config, &measured.fine_hz, fs_eq);
             let effective: Vec<Option<f64>> = measured
@@ -332,7 +344,14 @@ pub fn fit(
             plan.output_gain_db = 0.0;
             plan.limiter = None;
             let pre = render(mix, &plan)?.audio;
-            loudness = fit_loudness(&pre, target_lufs, ceiling, max_gr)?;
+            (loudness, _) = fit_loudness(
+                &pre,
+                target_lufs,
+                ceiling,
+                max_gr,
+                loudness.limiter_loss_lu,
+                LOUDNESS_TOLERANCE_LU,
+            )?;
             eq = Some(second);
         }
     }
@@ -371,7 +390,7 @@ pub fn fit(
             "band_max_gr_db": c.band_max_gr_db,
         })),
         "loudness": json!({
-            "solver": "argmin BrentRoot on rendered integrated loudness",
+            "solver": "secant steps on rendered integrated loudness (argmin BrentRoot fallback)",
             "iterations": loudness.iterations, "renders": loudness.renders, "reached_lufs": loudness.reached_lufs,
             "limiter_max_gr_db": loudness.limiter_max_gr_db,
             "stopped_short": loudness.stopped_short,

@@ -1,6 +1,15 @@
-//! Loudness fit: the gain into the true-peak limiter, solved with argmin's Brent root
-//! finder so the master's integrated loudness lands on the target, and held back when
-//! reaching it would take more limiting than a gentle master allows.
+//! Loudness fit: the gain into the true-peak limiter that lands the master's integrated
+//! loudness on the target, held back when reaching it would take more limiting than a
+//! gentle master allows.
+//!
+//! Every probe renders gain + limiter over the whole track and measures it, so the solver
+//! spends as few probes as the physics allows. Without limiting, loudness follows the gain
+//! dB for dB; limiting only takes a little of it back, and the limiter's largest gain
+//! reduction grows dB for dB with the drive once it acts. So the first probe is the linear
+//! prediction (corrected by the loss a previous solve measured), the next ones are secant
+//! steps on the measured loudness, and a limit on gain reduction is met by stepping back by
+//! the excess. A safeguarded bracket (argmin's Brent root finder) takes over only when the
+//! secant steps have not converged after a few probes.
 use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::brent::BrentRoot;
 use coda_analysis::integrated_lufs;
@@ -11,6 +20,11 @@ use coda_engine::Audio;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+/// How close to the target the final loudness must land, LU.
+pub const LOUDNESS_TOLERANCE_LU: f64 = 0.005;
+/// Secant probes before the bracketed solver takes over.
+const SECANT_PROBES: usize = 4;
 
 /// The solved limiter drive and what it does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,21 +37,24 @@ pub struct LoudnessFit {
     pub target_lufs: f64,
     /// Loudness the fit reached on its own render, LUFS.
     pub reached_lufs: f64,
+    /// Loudness the limiter takes away at that gain (linear prediction minus reached), LU.
+    pub limiter_loss_lu: f64,
     /// Largest limiter gain reduction at that gain, dB.
     pub limiter_max_gr_db: f64,
     /// True when the target needed more limiting than allowed and the fit stopped short.
     pub stopped_short: bool,
-    /// Gain reduction the target would have needed (when stopped short), dB.
+    /// Gain reduction the target would have needed (when stopped short; extrapolated), dB.
     pub needed_gr_db: Option<f64>,
-    /// Brent iterations (both solves).
+    /// Solver iterations (secant steps and Brent iterations).
     pub iterations: u64,
-    /// Trial renders (gain + limiter over the whole track) the solves made.
+    /// Trial renders (gain + limiter over the whole track) the solve made.
     pub renders: u64,
 }
 
 /// Loudness and the limiter's largest gain reduction for one drive.
 #[derive(Debug, Clone, Copy)]
 struct Probe {
+    gain_db: f64,
     lufs: f64,
     max_gr_db: f64,
 }
@@ -46,23 +63,17 @@ struct Drive<'a> {
     pre: &'a Audio,
     limiter: LimiterConfig,
     /// Renders already made, by the gain's bits (Brent re-evaluates its bracket ends).
-    memo: std::cell::RefCell<Vec<(f64, Probe)>>,
-    /// Renders made.
-    renders: std::cell::Cell<u64>,
+    memo: std::cell::RefCell<Vec<Probe>>,
+    /// The latest render (dropped before the next one, so at most one is held).
+    last: std::cell::RefCell<Option<(f64, Audio)>>,
 }
 
 impl Drive<'_> {
     fn probe(&self, gain_db: f64) -> Result<Probe> {
-        if let Some((_, p)) = self.memo.borrow().iter().find(|(g, _)| *g == gain_db) {
+        if let Some(p) = self.memo.borrow().iter().find(|p| p.gain_db == gain_db) {
             return Ok(*p);
         }
-        let p = self.render_probe(gain_db)?;
-        self.memo.borrow_mut().push((gain_db, p));
-        self.renders.set(self.renders.get() + 1);
-        Ok(p)
-    }
-
-    fn render_probe(&self, gain_db: f64) -> Result<Probe> {
+        self.last.borrow_mut().take();
         let mut plan = Plan::empty(self.pre.sample_rate_hz);
         plan.output_gain_db = gain_db;
         plan.limiter = Some(self.limiter);
@@ -72,18 +83,25 @@ impl Drive<'_> {
             .limiter_gain_reduction
             .map(|t| t.reduction_db.iter().copied().fold(0.0f32, f32::max))
             .unwrap_or(0.0);
-        Ok(Probe {
+        let p = Probe {
+            gain_db,
             lufs,
             max_gr_db: f64::from(max_gr_db),
-        })
+        };
+        self.memo.borrow_mut().push(p);
+        *self.last.borrow_mut() = Some((gain_db, out.audio));
+        Ok(p)
+    }
+
+    fn renders(&self) -> u64 {
+        self.memo.borrow().len() as u64
     }
 }
 
-/// Root problems over the drive: loudness minus target, or gain reduction minus limit.
+/// Loudness minus target over the drive, for Brent.
 struct Root<'a> {
     drive: &'a Drive<'a>,
     target: f64,
-    on_gr: bool,
 }
 
 impl CostFunction for Root<'_> {
@@ -94,12 +112,14 @@ impl CostFunction for Root<'_> {
             .drive
             .probe(*g)
             .map_err(|e| argmin::core::Error::msg(e.to_string()))?;
-        Ok(if self.on_gr { p.max_gr_db } else { p.lufs } - self.target)
+        Ok(p.lufs - self.target)
     }
 }
 
-fn brent(root: Root<'_>, lo: f64, hi: f64) -> Result<(f64, u64)> {
-    let res = Executor::new(root, BrentRoot::new(lo, hi, 0.005))
+/// Brent on the loudness between `lo` (below the target) and `hi` (above it).
+fn brent(drive: &Drive<'_>, target: f64, lo: f64, hi: f64) -> Result<(f64, u64)> {
+    let root = Root { drive, target };
+    let res = Executor::new(root, BrentRoot::new(lo, hi, 0.002))
         .configure(|s| s.param(0.5 * (lo + hi)).max_iters(40))
         .run()
         .map_err(|e| Error::Solver(e.to_string()))?;
@@ -109,12 +129,18 @@ fn brent(root: Root<'_>, lo: f64, hi: f64) -> Result<(f64, u64)> {
 
 /// Solves the drive into a limiter at `ceiling_dbtp` so `pre` (the chain's output before
 /// the output gain) reaches `target_lufs`, with at most `max_gr_db` of limiting.
+/// `loss_hint_lu` is the limiter's loudness loss a previous solve on a similar `pre`
+/// measured (0 when there is none); it only moves the first probe. The loudness lands
+/// within `tolerance_lu` of the target (or of the drive the limit allows). Returns the fit
+/// and, when the solve's last render was at the solved gain, that master.
 pub fn fit_loudness(
     pre: &Audio,
     target_lufs: f64,
     ceiling_dbtp: f64,
     max_gr_db: f64,
-) -> Result<LoudnessFit> {
+    loss_hint_lu: f64,
+    tolerance_lu: f64,
+) -> Result<(LoudnessFit, Option<Audio>)> {
     let limiter = LimiterConfig {
         ceiling_dbtp,
         lookahead_ms: 5.0,
@@ -124,74 +150,112 @@ pub fn fit_loudness(
         pre,
         limiter,
         memo: Default::default(),
-        renders: Default::default(),
+        last: Default::default(),
     };
     let base = integrated_lufs(pre)?.ok_or(Error::Silent("the mix"))?;
-    // Without limiting, loudness follows the gain exactly; limiting only lowers it.
-    let g0 = target_lufs - base;
-    let p0 = drive.probe(g0)?;
+    let linear = target_lufs - base;
     let mut iterations = 0;
-    let (mut gain, mut probe) = (g0, p0);
-    if (p0.lufs - target_lufs).abs() > 0.01 {
-        // Bracket: loudness is monotone in drive and limiting costs less loudness than the
-        // gain adds, so 1.5x the shortfall (plus a little) is above the target.
-        let mut hi = g0 + 1.5 * (target_lufs - p0.lufs).max(0.0) + 0.05;
-        let mut p_hi = drive.probe(hi)?;
-        while p_hi.lufs < target_lufs && hi < g0 + 24.0 {
-            hi += 2.0 * (target_lufs - p_hi.lufs) + 0.1;
-            p_hi = drive.probe(hi)?;
+    let mut probe = drive.probe(linear + loss_hint_lu.max(0.0))?;
+    // Secant steps on the loudness; the first assumes a slope of 1 (no limiting).
+    let mut prev: Option<Probe> = None;
+    // Searching stops early once the limit on gain reduction is crossed below the target:
+    // the target is out of a gentle master's reach and the drive steps back instead.
+    let over_limit = |p: &Probe| p.max_gr_db > max_gr_db && p.lufs < target_lufs;
+    let searching = |p: &Probe| (p.lufs - target_lufs).abs() > tolerance_lu && !over_limit(p);
+    while searching(&probe) && (drive.renders() as usize) < SECANT_PROBES {
+        let slope = prev
+            .filter(|q| (q.gain_db - probe.gain_db).abs() > 1e-6)
+            .map(|q| (probe.lufs - q.lufs) / (probe.gain_db - q.gain_db))
+            .filter(|s| s.is_finite() && *s > 0.05)
+            .unwrap_or(1.0)
+            .min(1.0);
+        let next = probe.gain_db + (target_lufs - probe.lufs) / slope;
+        prev = Some(probe);
+        probe = drive.probe(next)?;
+        iterations += 1;
+    }
+    if searching(&probe) {
+        // Not converged: bracket the target between probes and let Brent finish.
+        let (mut lo, mut hi) = bracket_from(&drive.memo.borrow(), target_lufs, linear);
+        while drive.probe(hi)?.lufs < target_lufs && hi < linear + 24.0 {
+            let p = drive.probe(hi)?;
+            hi += 2.0 * (target_lufs - p.lufs) + 0.1;
         }
-        if p_hi.lufs < target_lufs {
+        if drive.probe(hi)?.lufs < target_lufs {
             return Err(Error::Solver(format!(
                 "{target_lufs:.1} LUFS is out of reach under a {ceiling_dbtp:.1} dBTP ceiling"
             )));
         }
-        let (g, it) = brent(
-            Root {
-                drive: &drive,
-                target: target_lufs,
-                on_gr: false,
-            },
-            g0,
-            hi,
-        )?;
+        while drive.probe(lo)?.lufs > target_lufs && lo > linear - 24.0 {
+            lo -= 1.0;
+        }
+        let (g, it) = brent(&drive, target_lufs, lo, hi)?;
         iterations += it;
-        gain = g;
         probe = drive.probe(g)?;
     }
     let mut stopped_short = false;
     let mut needed = None;
     if probe.max_gr_db > max_gr_db {
-        needed = Some(probe.max_gr_db);
         stopped_short = true;
-        // Back off until the limiter does exactly `max_gr_db`: peak reduction falls about
-        // dB for dB with the drive.
-        let mut lo = gain - (probe.max_gr_db - max_gr_db) - 0.5;
-        while drive.probe(lo)?.max_gr_db > max_gr_db && lo > gain - 40.0 {
-            lo -= 3.0;
+        // The target needs at least this probe's reduction plus whatever loudness is still
+        // missing (reduction grows dB for dB with the drive, loudness at most as fast).
+        needed = Some(probe.max_gr_db + (target_lufs - probe.lufs).max(0.0));
+        // Step back by the excess until the limiter does at most `max_gr_db`.
+        for _ in 0..6 {
+            let excess = probe.max_gr_db - max_gr_db;
+            if excess <= 0.0 && excess > -4.0 * tolerance_lu {
+                break;
+            }
+            probe = drive.probe(probe.gain_db - excess - 0.002)?;
+            iterations += 1;
         }
-        let (g, it) = brent(
-            Root {
-                drive: &drive,
-                target: max_gr_db,
-                on_gr: true,
-            },
-            lo,
-            gain,
-        )?;
-        iterations += it;
-        gain = g;
-        probe = drive.probe(g)?;
+        while probe.max_gr_db > max_gr_db {
+            probe = drive.probe(probe.gain_db - 0.05)?;
+            iterations += 1;
+        }
     }
-    Ok(LoudnessFit {
-        output_gain_db: gain,
+    let master = drive
+        .last
+        .take()
+        .filter(|(g, _)| *g == probe.gain_db)
+        .map(|(_, audio)| audio);
+    let fit = LoudnessFit {
+        output_gain_db: probe.gain_db,
         limiter,
         target_lufs,
         reached_lufs: probe.lufs,
+        limiter_loss_lu: probe.gain_db + base - probe.lufs,
         limiter_max_gr_db: probe.max_gr_db,
         stopped_short,
         needed_gr_db: needed,
         iterations,
-        renders: drive.renders.get(),
-    })
+        renders: drive.renders(),
+    };
+    Ok((fit, master))
+}
+
+/// The closest probed gains below and above the target (falling back to steps around the
+/// linear prediction when every probe is on one side).
+fn bracket_from(probes: &[Probe], target_lufs: f64, linear: f64) -> (f64, f64) {
+    let below = probes
+        .iter()
+        .filter(|p| p.lufs < target_lufs)
+        .map(|p| p.gain_db)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let above = probes
+        .iter()
+        .filter(|p| p.lufs >= target_lufs)
+        .map(|p| p.gain_db)
+        .fold(f64::INFINITY, f64::min);
+    let lo = if below.is_finite() {
+        below
+    } else {
+        linear - 1.0
+    };
+    let hi = if above.is_finite() {
+        above
+    } else {
+        lo.max(linear) + 1.0
+    };
+    (lo, hi)
 }
