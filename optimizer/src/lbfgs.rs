@@ -137,4 +137,26 @@ mod tests {
         );
         assert!(c < 1e-8 && it < 200, "{c} {it}");
     }
+
+    #[test]
+    fn a_cost_without_a_minimum_ends_within_the_budget() {
+        // Unbounded below along p[0]: More-Thuente keeps extending its step, which is how
+        // an unlimited line search never returns (argmin#497). The budget must end it with
+        // the best point seen, far better than the start.
+        let calls = std::cell::Cell::new(0u64);
+        let (p, c, _) = minimise(
+            |p| {
+                calls.set(calls.get() + 1);
+                -p[0] + (p[1] - 1.0).powi(2)
+            },
+            vec![0.0, 0.0],
+            1_000_000,
+        );
+        assert!(
+            calls.get() <= MAX_EVALS + 2 * 2 + 2,
+            "{} evaluations",
+            calls.get()
+        );
+        assert!(c < -1.0 && p[0] > 1.0, "{p:?} {c}");
+    }
 }
