@@ -1,5 +1,6 @@
 //! The mastering pipeline shared by `match`, `demo`, `batch` and `tune`: decode, analyse,
 //! fit, render, verify.
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -125,17 +126,19 @@ pub struct Mastered {
     pub timings: Timings,
 }
 
-/// Fits, renders and verifies one mix.
+/// Fits, renders and verifies one mix. An owned mix is dropped once the master is
+/// rendered, so the verification does not hold both.
 pub fn master(
-    mix: &Audio,
+    mix: Cow<'_, Audio>,
     mix_analysis: &Analysis,
     profile: Option<&TargetProfile>,
     opts: &FitOptions,
 ) -> Result<Mastered> {
     let t0 = Instant::now();
-    let fit = fit(mix, mix_analysis, profile, opts)?;
+    let fit = fit(&mix, mix_analysis, profile, opts)?;
     let t1 = Instant::now();
-    let rendered = render(mix, &fit.plan)?;
+    let rendered = render(&mix, &fit.plan)?;
+    drop(mix);
     let t2 = Instant::now();
     let output = coda_analysis::analyze(&rendered.audio)?;
     let t3 = Instant::now();

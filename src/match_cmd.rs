@@ -1,4 +1,5 @@
 //! `coda match`: fit a chain to a reference and a purpose, render, verify, report.
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -192,7 +193,12 @@ pub fn run(args: &MatchArgs) -> Result<ExitCode> {
             opts.purpose
         );
     }
-    let mastered = master::master(&mix_audio, &mix_analysis, profile.as_ref(), &opts)?;
+    let mastered = master::master(
+        Cow::Owned(mix_audio),
+        &mix_analysis,
+        profile.as_ref(),
+        &opts,
+    )?;
     for w in &mastered.fit.warnings {
         eprintln!("coda: warning: {w}");
     }

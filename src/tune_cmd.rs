@@ -9,6 +9,7 @@ mod report;
 mod score;
 mod search;
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -178,7 +179,12 @@ pub fn run_prepared(p: &Prepared, tuning: &Tuning) -> CaseResult {
         ..FitOptions::default()
     };
     let t = Instant::now();
-    let mastered = match crate::master::master(&p.mix, &p.mix_analysis, Some(&p.profile), &opts) {
+    let mastered = match crate::master::master(
+        Cow::Borrowed(&p.mix),
+        &p.mix_analysis,
+        Some(&p.profile),
+        &opts,
+    ) {
         Ok(m) => m,
         Err(e) => {
             let mut r = CaseResult::failed(lc, format!("{e:#}"));
