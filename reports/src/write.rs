@@ -1,7 +1,6 @@
 //! Writing a report to disk: report.html and plots/*.svg (and PNGs on request), each file
 //! through a temporary file and a rename, never over one of the report's inputs.
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -112,28 +111,14 @@ fn same_file(input: &Path, path: &Path) -> bool {
         || fs::canonicalize(parent).is_ok_and(|p| p.join(name) == input)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename
+/// (the engine's atomic writer, with this crate's error).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let err = |source| Error::Write {
+    coda_engine::io::write_atomic(path, bytes).map_err(|e| Error::Write {
         path: path.to_path_buf(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(err)
+        source: match e {
+            coda_engine::Error::Write { reason, .. } => std::io::Error::other(reason),
+            other => std::io::Error::other(other.to_string()),
+        },
+    })
 }
