@@ -79,7 +79,18 @@ pub fn read(path: &Path) -> Result<Audio> {
 }
 
 /// Like [`read`], and also returns what the decoder found about the source.
+///
+/// Plain 16/24-bit integer and 32-bit float PCM WAV files take a bulk path with the same
+/// samples as the general one ([`read_general`]); everything else goes through symphonia.
 pub fn read_with_info(path: &Path) -> Result<(Audio, SourceInfo)> {
+    match crate::pcm_wav::read(path) {
+        Some(decoded) => Ok(decoded),
+        None => read_general(path),
+    }
+}
+
+/// [`read_with_info`] through symphonia for every format (the reference for the WAV path).
+pub fn read_general(path: &Path) -> Result<(Audio, SourceInfo)> {
     let fmt_err = |reason: String| Error::Format {
         path: path.to_path_buf(),
         reason,
