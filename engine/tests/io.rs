@@ -109,6 +109,44 @@ fn wav_fast_path_reads_exactly_what_symphonia_reads() {
 }
 
 #[test]
+fn vorbis_halves_decode_exactly_as_one_piece() {
+    let Some(path) = ["heroes_rite", "battle_epic"]
+        .iter()
+        .map(|t| {
+            Path::new("/usr/share/games/wesnoth/1.16/data/core/music").join(format!("{t}.ogg"))
+        })
+        .find(|p| p.exists())
+    else {
+        eprintln!("skipped: no Wesnoth music (corpus/fetch-real.sh installs it)");
+        return;
+    };
+    // A 40 s excerpt keeps the serial decode quick and has well over 64 packets.
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.ogg");
+    if !ffmpeg() {
+        eprintln!("skipped: no ffmpeg");
+        return;
+    }
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&path)
+        .args(["-t", "40", "-c:a", "copy"])
+        .arg(&cut)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let (split, _) = io::read_with_info(&cut).unwrap();
+    let (serial, _) = io::read_general_serial(&cut).unwrap();
+    assert_eq!(split.sample_rate_hz, serial.sample_rate_hz);
+    assert_eq!(split.channels.len(), serial.channels.len());
+    for (x, y) in split.channels.iter().zip(&serial.channels) {
+        assert_eq!(x.len(), y.len());
+        assert!(x.iter().zip(y).all(|(u, v)| u.to_bits() == v.to_bits()));
+    }
+}
+
+#[test]
 fn wav_integer_and_float_word_lengths_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let a = sine(48000, 4800, 0.5);
