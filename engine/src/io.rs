@@ -6,7 +6,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_VORBIS};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::FormatOptions;
 use symphonia::core::io::MediaSourceStream;
@@ -79,7 +79,28 @@ pub fn read(path: &Path) -> Result<Audio> {
 }
 
 /// Like [`read`], and also returns what the decoder found about the source.
+///
+/// Plain 16/24-bit integer and 32-bit float PCM WAV files take a bulk path with the same
+/// samples as the general one ([`read_general`]); everything else goes through symphonia.
 pub fn read_with_info(path: &Path) -> Result<(Audio, SourceInfo)> {
+    match crate::pcm_wav::read(path) {
+        Some(decoded) => Ok(decoded),
+        None => read_general(path),
+    }
+}
+
+/// [`read_with_info`] through symphonia for every format (the reference for the WAV path).
+pub fn read_general(path: &Path) -> Result<(Audio, SourceInfo)> {
+    read_symphonia(path, true)
+}
+
+/// [`read_general`] with Vorbis decoded in one piece, not as two parallel halves (the
+/// reference the split decode is tested against).
+pub fn read_general_serial(path: &Path) -> Result<(Audio, SourceInfo)> {
+    read_symphonia(path, false)
+}
+
+fn read_symphonia(path: &Path, split: bool) -> Result<(Audio, SourceInfo)> {
     let fmt_err = |reason: String| Error::Format {
         path: path.to_path_buf(),
         reason,
@@ -121,60 +142,59 @@ pub fn read_with_info(path: &Path) -> Result<(Audio, SourceInfo)> {
         .make(&params, &DecoderOptions::default())
         .map_err(|e| fmt_err(describe(&e)))?;
 
-    let mut rate = params.sample_rate;
-    let mut channels: Vec<Vec<f32>> = Vec::new();
-    if let (Some(n), Some(ch)) = (declared_frames, params.channels) {
+    let mut sink = Sink::new(params.sample_rate);
+    if let (Some(n), Some(ch), false) = (
+        declared_frames,
+        params.channels,
+        params.codec == CODEC_TYPE_VORBIS,
+    ) {
         // Pre-size from the header, capped so a lying header cannot exhaust memory.
         let cap = (n as usize).min(1 << 28);
-        channels = (0..ch.count()).map(|_| Vec::with_capacity(cap)).collect();
+        sink.channels = (0..ch.count()).map(|_| Vec::with_capacity(cap)).collect();
     }
-    let mut sample_buf: Option<SampleBuffer<f32>> = None;
-    let mut decode_errors = 0usize;
-    loop {
-        let packet = match format.next_packet() {
-            Ok(p) => p,
-            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(SymError::ResetRequired) => break,
-            Err(e) => return Err(fmt_err(describe(&e))),
-        };
-        if packet.track_id() != track_id {
-            continue;
+    if params.codec == CODEC_TYPE_VORBIS {
+        // Packets read ahead so the two halves decode in parallel (Vorbis packets depend
+        // only on the one before, through the overlap-add).
+        let mut packets = Vec::new();
+        loop {
+            match format.next_packet() {
+                Ok(p) if p.track_id() == track_id => packets.push(p),
+                Ok(_) => {}
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(SymError::ResetRequired) => break,
+                Err(e) => return Err(fmt_err(describe(&e))),
+            }
         }
-        let decoded = match decoder.decode(&packet) {
-            Ok(d) => d,
-            Err(SymError::DecodeError(_)) => {
-                decode_errors += 1;
-                if decode_errors > 16 {
-                    return Err(fmt_err("too many corrupt packets".into()));
+        let halves = split
+            .then(|| decode_halves(&params, &packets, declared_frames))
+            .flatten();
+        match halves {
+            Some((first, second)) => sink.take_halves(first, second),
+            None => {
+                for p in &packets {
+                    if sink.feed(&mut decoder, p).map_err(fmt_err)? == Flow::Stop {
+                        break;
+                    }
                 }
+            }
+        }
+    } else {
+        loop {
+            let packet = match format.next_packet() {
+                Ok(p) => p,
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(SymError::ResetRequired) => break,
+                Err(e) => return Err(fmt_err(describe(&e))),
+            };
+            if packet.track_id() != track_id {
                 continue;
             }
-            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(e) => return Err(fmt_err(describe(&e))),
-        };
-        let spec = *decoded.spec();
-        rate = Some(spec.rate);
-        let n_ch = spec.channels.count();
-        if channels.is_empty() {
-            channels = vec![Vec::new(); n_ch];
-        }
-        if channels.len() != n_ch {
-            return Err(fmt_err("channel count changes mid-stream".into()));
-        }
-        let frames = decoded.frames();
-        if frames == 0 {
-            continue;
-        }
-        let sb = match &mut sample_buf {
-            Some(sb) if sb.capacity() >= decoded.capacity() * n_ch => sb,
-            _ => sample_buf.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
-        };
-        sb.copy_planar_ref(decoded);
-        let samples = sb.samples();
-        for (c, ch) in channels.iter_mut().enumerate() {
-            ch.extend_from_slice(&samples[c * frames..(c + 1) * frames]);
+            if sink.feed(&mut decoder, &packet).map_err(fmt_err)? == Flow::Stop {
+                break;
+            }
         }
     }
+    let (rate, mut channels) = (sink.rate, sink.channels);
     let rate = rate.ok_or_else(|| fmt_err("unknown sample rate".into()))?;
     let frames = channels.first().map_or(0, Vec::len);
     if frames == 0 {
@@ -219,6 +239,139 @@ pub fn read_with_info(path: &Path) -> Result<(Audio, SourceInfo)> {
             codec,
         },
     ))
+}
+
+/// Vorbis files with fewer packets than this decode in one piece.
+const MIN_SPLIT_PACKETS: usize = 64;
+
+/// Whether decoding goes on after a packet.
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Decoded planar samples and the decoding state around them.
+struct Sink {
+    rate: Option<u32>,
+    channels: Vec<Vec<f32>>,
+    sample_buf: Option<SampleBuffer<f32>>,
+    decode_errors: usize,
+}
+
+impl Sink {
+    fn new(rate: Option<u32>) -> Self {
+        Self {
+            rate,
+            channels: Vec::new(),
+            sample_buf: None,
+            decode_errors: 0,
+        }
+    }
+
+    /// Decodes one packet and appends its samples; corrupt packets are skipped (up to 16).
+    fn feed(
+        &mut self,
+        decoder: &mut Box<dyn symphonia::core::codecs::Decoder>,
+        packet: &symphonia::core::formats::Packet,
+    ) -> std::result::Result<Flow, String> {
+        let decoded = match decoder.decode(packet) {
+            Ok(d) => d,
+            Err(SymError::DecodeError(_)) => {
+                self.decode_errors += 1;
+                if self.decode_errors > 16 {
+                    return Err("too many corrupt packets".into());
+                }
+                return Ok(Flow::Continue);
+            }
+            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return Ok(Flow::Stop)
+            }
+            Err(e) => return Err(describe(&e)),
+        };
+        let spec = *decoded.spec();
+        self.rate = Some(spec.rate);
+        let n_ch = spec.channels.count();
+        if self.channels.is_empty() {
+            self.channels = vec![Vec::new(); n_ch];
+        }
+        if self.channels.len() != n_ch {
+            return Err("channel count changes mid-stream".into());
+        }
+        let frames = decoded.frames();
+        if frames == 0 {
+            return Ok(Flow::Continue);
+        }
+        let sb = match &mut self.sample_buf {
+            Some(sb) if sb.capacity() >= decoded.capacity() * n_ch => sb,
+            _ => self
+                .sample_buf
+                .insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
+        };
+        sb.copy_planar_ref(decoded);
+        let samples = sb.samples();
+        for (c, ch) in self.channels.iter_mut().enumerate() {
+            ch.extend_from_slice(&samples[c * frames..(c + 1) * frames]);
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Takes the samples of two consecutive halves (the first pre-sized for both).
+    fn take_halves(&mut self, first: Sink, second: Sink) {
+        self.rate = second.rate.or(first.rate).or(self.rate);
+        self.channels = first
+            .channels
+            .into_iter()
+            .zip(second.channels)
+            .map(|(mut a, b)| {
+                a.extend_from_slice(&b);
+                a
+            })
+            .collect();
+    }
+}
+
+/// Decodes the packets of a Vorbis stream as two halves in parallel, the second primed
+/// with the packet before it (whose output is dropped), so every sample equals the serial
+/// decode's. `None` if the stream is short, or anything is unusual (corrupt packets, an
+/// early end, a channel change), which the serial decode then handles and words.
+fn decode_halves(
+    params: &symphonia::core::codecs::CodecParameters,
+    packets: &[symphonia::core::formats::Packet],
+    declared_frames: Option<u64>,
+) -> Option<(Sink, Sink)> {
+    if packets.len() < MIN_SPLIT_PACKETS {
+        return None;
+    }
+    let mid = packets.len() / 2;
+    let frames = declared_frames.map_or(0, |n| (n as usize).min(1 << 28));
+    let run = |range: std::ops::Range<usize>, prime: bool| -> Option<Sink> {
+        let mut decoder = symphonia::default::get_codecs()
+            .make(params, &DecoderOptions::default())
+            .ok()?;
+        if prime {
+            decoder.decode(&packets[range.start - 1]).ok()?;
+        }
+        let mut sink = Sink::new(params.sample_rate);
+        if let Some(ch) = params.channels {
+            // The first half holds the whole file in the end; the second a little over half.
+            let cap = if prime {
+                frames / 2 + frames / 8
+            } else {
+                frames
+            };
+            sink.channels = (0..ch.count()).map(|_| Vec::with_capacity(cap)).collect();
+        }
+        for p in &packets[range] {
+            if sink.feed(&mut decoder, p).ok()? == Flow::Stop {
+                return None;
+            }
+        }
+        (sink.decode_errors == 0).then_some(sink)
+    };
+    let (first, second) = rayon::join(|| run(0..mid, false), || run(mid..packets.len(), true));
+    let (first, second) = (first?, second?);
+    (first.channels.len() == second.channels.len()).then_some((first, second))
 }
 
 fn describe(e: &SymError) -> String {

@@ -5,6 +5,7 @@ mod audio;
 pub mod bwf;
 mod error;
 pub mod io;
+mod pcm_wav;
 pub mod plan;
 pub mod processors;
 pub mod render;

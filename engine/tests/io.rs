@@ -75,6 +75,78 @@ fn write_f64_wav(path: &Path, a: &Audio) {
 }
 
 #[test]
+fn wav_fast_path_reads_exactly_what_symphonia_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = 0x1234_5678_u32;
+    let mut noise = || {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        ((state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0) * 0.999
+    };
+    for n_ch in [1usize, 2, 3] {
+        let mut channels: Vec<Vec<f32>> = (0..n_ch)
+            .map(|_| (0..3001).map(|_| noise()).collect())
+            .collect();
+        channels[0][0] = -1.0;
+        channels[0][1] = 1.0 - 1.0 / 32_768.0;
+        let a = Audio::new(44100, channels);
+        for (bits, float) in [(16u16, false), (24, false), (32, true)] {
+            let p = dir.path().join(format!("fast{n_ch}_{bits}{float}.wav"));
+            write_hound(&p, &a, bits, float);
+            let (fast, fast_info) = io::read_with_info(&p).unwrap();
+            let (general, general_info) = io::read_general(&p).unwrap();
+            assert_eq!(fast_info, general_info, "{n_ch} ch {bits}-bit");
+            assert_eq!(fast.sample_rate_hz, general.sample_rate_hz);
+            assert_eq!(fast.channels.len(), general.channels.len());
+            for (x, y) in fast.channels.iter().zip(&general.channels) {
+                assert_eq!(x.len(), y.len());
+                assert!(
+                    x.iter().zip(y).all(|(u, v)| u.to_bits() == v.to_bits()),
+                    "{n_ch} ch {bits}-bit float={float}: samples differ"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn vorbis_halves_decode_exactly_as_one_piece() {
+    let Some(path) = ["heroes_rite", "battle_epic"]
+        .iter()
+        .map(|t| {
+            Path::new("/usr/share/games/wesnoth/1.16/data/core/music").join(format!("{t}.ogg"))
+        })
+        .find(|p| p.exists())
+    else {
+        eprintln!("skipped: no Wesnoth music (corpus/fetch-real.sh installs it)");
+        return;
+    };
+    // A 40 s excerpt keeps the serial decode quick and has well over 64 packets.
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("cut.ogg");
+    if !ffmpeg() {
+        eprintln!("skipped: no ffmpeg");
+        return;
+    }
+    let ok = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&path)
+        .args(["-t", "40", "-c:a", "copy"])
+        .arg(&cut)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let (split, _) = io::read_with_info(&cut).unwrap();
+    let (serial, _) = io::read_general_serial(&cut).unwrap();
+    assert_eq!(split.sample_rate_hz, serial.sample_rate_hz);
+    assert_eq!(split.channels.len(), serial.channels.len());
+    for (x, y) in split.channels.iter().zip(&serial.channels) {
+        assert_eq!(x.len(), y.len());
+        assert!(x.iter().zip(y).all(|(u, v)| u.to_bits() == v.to_bits()));
+    }
+}
+
+#[test]
 fn wav_integer_and_float_word_lengths_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let a = sine(48000, 4800, 0.5);
