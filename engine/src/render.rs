@@ -5,9 +5,10 @@
 //! dither happen when the file is written ([`crate::io::write_wav`]).
 //!
 //! Stages whose settings change nothing are left out, so an empty plan returns the input
-//! bit for bit. The summed latency of the stages (limiter lookahead, oversampling filters)
-//! is compensated by running the chain over the input plus that many zeros and dropping
-//! the first samples: the output has the input's length and is aligned sample for sample.
+//! bit for bit. The summed latency of the stages (limiter lookahead, oversampling filters,
+//! the imager's linear-phase split) is compensated by running the chain over the input plus
+//! that many zeros and dropping the first samples: the output has the input's length and is
+//! aligned sample for sample.
 use crate::plan::Plan;
 use crate::processors::automation::AutomationProcessor;
 use crate::processors::eq::Eq;
@@ -70,7 +71,7 @@ pub fn render(audio: &Audio, plan: &Plan) -> Result<Rendered> {
         });
     }
     let fs = plan.processing_rate_hz();
-    let mut stages: Vec<Stage> = build_stages(plan, fs)?;
+    let mut stages: Vec<Stage> = build_stages(plan, fs, audio.channel_count())?;
     let latency: usize = stages
         .iter_mut()
         .map(|s| s.processor().latency_samples())
@@ -155,7 +156,7 @@ fn align(mut t: GainReductionTrace, delay: usize, frames: usize, fs: u32) -> Gai
     t
 }
 
-fn build_stages(plan: &Plan, fs: u32) -> Result<Vec<Stage>> {
+fn build_stages(plan: &Plan, fs: u32, channels: usize) -> Result<Vec<Stage>> {
     let mut stages = Vec::new();
     let trim = Gain::new(plan.headroom_trim_db);
     if !trim.is_identity() {
@@ -176,7 +177,12 @@ fn build_stages(plan: &Plan, fs: u32) -> Result<Vec<Stage>> {
     if let Some(r) = plan.reverb.as_ref().filter(|r| !r.is_identity()) {
         stages.push(Stage::Plain(Box::new(Reverb::new(r, fs)?)));
     }
-    if let Some(i) = plan.imager.as_ref().filter(|i| !i.is_identity()) {
+    // The imager only shapes a side: mono skips it (and its latency).
+    if let Some(i) = plan
+        .imager
+        .as_ref()
+        .filter(|i| !i.is_identity() && channels == 2)
+    {
         stages.push(Stage::Plain(Box::new(Imager::new(i, fs)?)));
     }
     if let Some(c) = &plan.compressor {
