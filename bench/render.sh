@@ -1,5 +1,6 @@
 #!/bin/bash
-# Usage: bench/render.sh [runs] (from anywhere; builds release, works in a scratch folder).
+# Usage: bench/render.sh [runs] (from anywhere; builds release unless NO_BUILD=1, works in a
+# scratch folder).
 # Full-chain render speed: a 3.5-minute 44.1 kHz stereo track (a Wesnoth cue, looped and
 # cut to 210 s) through 8 EQ bands, saturation, a 3-band imager, a 3-band compressor and
 # the limiter. Prints each run's wall time and peak RSS, then the median wall time, the
@@ -10,7 +11,7 @@ RUNS=${1:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CODA=$ROOT/target/release/coda
 DUR=210
-(cd "$ROOT" && cargo build --release --quiet --bin coda)
+[ -n "${NO_BUILD:-}" ] || (cd "$ROOT" && cargo build --release --quiet --bin coda)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
