@@ -13,6 +13,12 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     let plan =
         Plan::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.plan.display()))?;
     crate::guard_output(&args.output, &[&args.mix, &args.plan], args.force)?;
+    if plan.limiter.is_some() {
+        // Design the limiter's true-peak filter bank (a one-off ~0.1 s) while the mix decodes.
+        rayon::spawn(|| {
+            let _ = coda_engine::processors::truepeak::TruePeakDetector::default();
+        });
+    }
     let audio = io::read(&args.mix)?;
     if audio.sample_rate_hz != plan.sample_rate_hz {
         bail!(
@@ -22,7 +28,9 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
             audio.sample_rate_hz
         );
     }
+    let started = std::time::Instant::now();
     let rendered = coda_engine::render::render(&audio, &plan)?;
+    let render_s = started.elapsed().as_secs_f64();
     io::write_wav(
         &args.output,
         &rendered.audio,
@@ -31,6 +39,10 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
             ..WriteOptions::default()
         },
     )?;
-    eprintln!("coda: wrote {}", args.output.display());
+    eprintln!(
+        "coda: wrote {} (render {render_s:.3} s, {:.0}x real time)",
+        args.output.display(),
+        audio.duration_s() / render_s.max(1e-9)
+    );
     Ok(ExitCode::SUCCESS)
 }

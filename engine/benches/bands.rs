@@ -1,5 +1,5 @@
 //! Band processors' throughput at 44.1 kHz stereo, in stereo frames per second: the LR4
-//! crossover split (3 bands), the imager (3 bands) and the multiband compressor (3 bands,
+//! crossover split (3 bands), the imager (3 linear-phase FIR bands) and the multiband compressor (3 bands,
 //! every band compressing all the time, the costly case; and a mostly-idle case).
 //!
 //! Time is this thread's CPU time (`/proc/thread-self/schedstat`, Linux), not wall time: the

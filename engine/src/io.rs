@@ -2,6 +2,7 @@
 //!
 //! Writes are atomic: samples go to a temporary file beside the target, which is renamed
 //! over the target only when complete, so an interrupted run never leaves a partial file.
+use rayon::prelude::*;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -466,9 +467,10 @@ pub fn encode_wav(audio: &Audio, opts: WriteOptions) -> Result<Vec<u8>> {
                 }
             }
             depth => {
+                // Each channel has its own dither stream: quantise them in parallel.
                 let quantised: Vec<Vec<i32>> = audio
                     .channels
-                    .iter()
+                    .par_iter()
                     .enumerate()
                     .map(|(c, ch)| {
                         let mut d = Dither::new(opts.dither_seed.wrapping_add(c as u64));

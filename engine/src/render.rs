@@ -5,9 +5,10 @@
 //! dither happen when the file is written ([`crate::io::write_wav`]).
 //!
 //! Stages whose settings change nothing are left out, so an empty plan returns the input
-//! bit for bit. The summed latency of the stages (limiter lookahead, oversampling filters)
-//! is compensated by running the chain over the input plus that many zeros and dropping
-//! the first samples: the output has the input's length and is aligned sample for sample.
+//! bit for bit. The summed latency of the stages (limiter lookahead, oversampling filters,
+//! the imager's linear-phase split) is compensated by running the chain over the input plus
+//! that many zeros and dropping the first samples: the output has the input's length and is
+//! aligned sample for sample.
 use crate::plan::Plan;
 use crate::processors::automation::AutomationProcessor;
 use crate::processors::eq::Eq;
@@ -70,7 +71,7 @@ pub fn render(audio: &Audio, plan: &Plan) -> Result<Rendered> {
         });
     }
     let fs = plan.processing_rate_hz();
-    let mut stages: Vec<Stage> = build_stages(plan, fs)?;
+    let mut stages: Vec<Stage> = build_stages(plan, fs, audio.channel_count())?;
     let latency: usize = stages
         .iter_mut()
         .map(|s| s.processor().latency_samples())
@@ -99,18 +100,7 @@ pub fn render(audio: &Audio, plan: &Plan) -> Result<Rendered> {
         })
         .collect();
 
-    // Process in blocks so every stage's working set stays in cache.
-    const BLOCK: usize = 16_384;
-    let total = frames + latency;
-    let mut start = 0;
-    while start < total {
-        let end = (start + BLOCK).min(total);
-        let mut views: Vec<&mut [f32]> = buf.iter_mut().map(|c| &mut c[start..end]).collect();
-        for s in stages.iter_mut() {
-            s.processor().process(&mut views);
-        }
-        start = end;
-    }
+    run_pipelined(&mut stages, &mut buf);
     for c in &mut buf {
         c.drain(..latency);
         c.truncate(frames);
@@ -145,6 +135,63 @@ pub fn render(audio: &Audio, plan: &Plan) -> Result<Rendered> {
     })
 }
 
+/// Frames per block: every stage's working set stays in cache.
+const BLOCK: usize = 16_384;
+
+/// Runs `stages` over `buf` in blocks, as a two-stage pipeline: the chain is cut before the
+/// dynamics (the first compressor or limiter), and while the dynamics process block `b - 1`
+/// the stages before them process block `b` (`rayon::join`, so on two threads when rayon has
+/// them). Every stage still sees the same blocks in the same order, so the output is
+/// bit-identical to running the stages one after another, whatever the thread count.
+fn run_pipelined(stages: &mut [Stage], buf: &mut [Vec<f32>]) {
+    let total = buf.first().map_or(0, Vec::len);
+    let blocks = total.div_ceil(BLOCK);
+    let cut = stages
+        .iter()
+        .position(|s| !matches!(s, Stage::Plain(_)))
+        .unwrap_or(stages.len());
+    let (front, back) = stages.split_at_mut(cut);
+    let run = |group: &mut [Stage], views: &mut [&mut [f32]]| {
+        for s in group.iter_mut() {
+            s.processor().process(views);
+        }
+    };
+    if front.is_empty() || back.is_empty() {
+        for b in 0..blocks {
+            let range = b * BLOCK..((b + 1) * BLOCK).min(total);
+            let mut views: Vec<&mut [f32]> =
+                buf.iter_mut().map(|c| &mut c[range.clone()]).collect();
+            run(front, &mut views);
+            run(back, &mut views);
+        }
+        return;
+    }
+    // Step `b`: front on block `b` (if any), back on block `b - 1` (if any).
+    for b in 0..=blocks {
+        let mut early: Vec<&mut [f32]> = Vec::with_capacity(buf.len());
+        let mut late: Vec<&mut [f32]> = Vec::with_capacity(buf.len());
+        for c in buf.iter_mut() {
+            let (before, after) = c.split_at_mut((b * BLOCK).min(total));
+            late.push(&mut before[b.saturating_sub(1) * BLOCK..]);
+            let len = BLOCK.min(after.len());
+            early.push(&mut after[..len]);
+        }
+        let (front, back) = (&mut *front, &mut *back);
+        rayon::join(
+            || {
+                if b < blocks {
+                    run(front, &mut early);
+                }
+            },
+            || {
+                if b > 0 {
+                    run(back, &mut late);
+                }
+            },
+        );
+    }
+}
+
 fn align(mut t: GainReductionTrace, delay: usize, frames: usize, fs: u32) -> GainReductionTrace {
     let hop_samples = (t.hop_s * f64::from(fs)).round().max(1.0);
     let skip = (delay as f64 / hop_samples).round() as usize;
@@ -155,7 +202,7 @@ fn align(mut t: GainReductionTrace, delay: usize, frames: usize, fs: u32) -> Gai
     t
 }
 
-fn build_stages(plan: &Plan, fs: u32) -> Result<Vec<Stage>> {
+fn build_stages(plan: &Plan, fs: u32, channels: usize) -> Result<Vec<Stage>> {
     let mut stages = Vec::new();
     let trim = Gain::new(plan.headroom_trim_db);
     if !trim.is_identity() {
@@ -176,7 +223,12 @@ fn build_stages(plan: &Plan, fs: u32) -> Result<Vec<Stage>> {
     if let Some(r) = plan.reverb.as_ref().filter(|r| !r.is_identity()) {
         stages.push(Stage::Plain(Box::new(Reverb::new(r, fs)?)));
     }
-    if let Some(i) = plan.imager.as_ref().filter(|i| !i.is_identity()) {
+    // The imager only shapes a side: mono skips it (and its latency).
+    if let Some(i) = plan
+        .imager
+        .as_ref()
+        .filter(|i| !i.is_identity() && channels == 2)
+    {
         stages.push(Stage::Plain(Box::new(Imager::new(i, fs)?)));
     }
     if let Some(c) = &plan.compressor {

@@ -77,8 +77,8 @@ fn aimed_side_to_mid_db(fit: &WidthFit) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// Closed-loop correction: the imager's Linkwitz-Riley bands overlap the analysis bands
-/// (a 150 Hz crossover still passes half the side at 150 Hz into the mids), so the side-to-mid
+/// Closed-loop correction: the imager's bands overlap the analysis bands (a 150 Hz crossover
+/// still passes half the side at 150 Hz into the mids), so the side-to-mid
 /// `measured` on the mix through the fitted chain misses the aim. Each band's side gain is
 /// scaled by the remaining error and clamped to the same limits as the open-loop fit.
 pub fn refine_width(fit: &WidthFit, measured: &[Option<f64>], tuning: &Tuning) -> WidthFit {

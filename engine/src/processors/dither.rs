@@ -35,14 +35,51 @@ pub fn quantise(samples: &[f32], bits: u32, dither: &mut Dither) -> Vec<i32> {
         .iter()
         .map(|&s| {
             let v = f64::from(s) * scale + dither.next_lsb();
-            v.round().clamp(-scale, max) as i32
+            round_half_away(v.clamp(-scale, max)) as i32
         })
         .collect()
+}
+
+/// `v.round()` (halves away from zero) for `|v| < 2^52`, without the libm call `round`
+/// compiles to on baseline x86-64 (no SSE4.1): truncation by conversion, then the exact
+/// fractional part decides. Bit-identical to `f64::round` in that range (and NaN gives 0
+/// after the cast to an integer, as before).
+#[inline(always)]
+fn round_half_away(v: f64) -> f64 {
+    let t = v as i64 as f64;
+    let frac = v - t; // exact: `t` is `v` with its fractional bits cleared
+    if frac >= 0.5 {
+        t + 1.0
+    } else if frac <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn round_half_away_matches_f64_round() {
+        let halves: [f64; 5] = [0.5, 1.5, 2.5, 8_388_607.5, 2_147_483_647.5];
+        for h in halves {
+            // The half itself and its neighbours on both sides, both signs.
+            let (below, above) = (
+                f64::from_bits(h.to_bits() - 1),
+                f64::from_bits(h.to_bits() + 1),
+            );
+            for v in [h, below, above, -h, -below, -above] {
+                assert_eq!(round_half_away(v), v.round(), "{v}");
+            }
+        }
+        let mut d = Dither::new(9);
+        for _ in 0..1_000_000 {
+            let v = d.next_lsb() * 9_000_000.0;
+            assert_eq!(round_half_away(v), v.round(), "{v}");
+        }
+    }
 
     #[test]
     fn dither_is_triangular_and_bounded() {

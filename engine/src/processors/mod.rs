@@ -6,12 +6,14 @@
 //! or small chunks; the output is identical either way.
 pub mod automation;
 pub mod biquad;
+pub mod convolver;
 pub mod crossover;
 pub mod dither;
 pub mod eq;
 pub mod gain;
 pub mod imager;
 pub mod limiter;
+pub mod linear_phase;
 pub mod multiband;
 pub mod reverb;
 pub mod saturation;
