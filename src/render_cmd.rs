@@ -13,12 +13,6 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     let plan =
         Plan::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.plan.display()))?;
     crate::guard_output(&args.output, &[&args.mix, &args.plan], args.force)?;
-    if plan.limiter.is_some() {
-        // Design the limiter's true-peak filter bank (a one-off ~0.1 s) while the mix decodes.
-        rayon::spawn(|| {
-            let _ = coda_engine::processors::truepeak::TruePeakDetector::default();
-        });
-    }
     let audio = io::read(&args.mix)?;
     if audio.sample_rate_hz != plan.sample_rate_hz {
         bail!(
