@@ -2,6 +2,7 @@
 //! run 4x oversampled so aliasing stays inaudible.
 use serde::{Deserialize, Serialize};
 
+use super::linear_phase::bessel_i0;
 use super::{check_range, Processor};
 use crate::Result;
 
@@ -77,21 +78,6 @@ const X_HISTORY: usize = if LATENCY_SAMPLES > 2 * K1_UP - 1 {
 } else {
     2 * K1_UP - 1
 };
-
-/// Modified Bessel function of the first kind, order 0 (power series).
-fn bessel_i0(x: f64) -> f64 {
-    let mut sum = 1.0;
-    let mut term = 1.0;
-    let q = x * x / 4.0;
-    for k in 1..500 {
-        term *= q / (k * k) as f64;
-        sum += term;
-        if term < sum * 1e-17 {
-            break;
-        }
-    }
-    sum
-}
 
 /// The first half of the nonzero off-centre taps of a Kaiser-windowed half-band low-pass
 /// of length 4 K - 1 (the taps at even distance from the centre are zero and the centre is
