@@ -2,8 +2,9 @@
 //! follows the level-normalised difference between the target's and the mix's mid spectra,
 //! weighted to where the music has energy and regularised toward small moves.
 //!
-//! The fit is greedy then joint: shelves first, then one bell at a time where the weighted
-//! residual is largest, each time re-fitting every band together with argmin's L-BFGS
+//! The fit is greedy then joint: shelves first (from several corners, solved in parallel),
+//! then one bell at a time where the weighted residual is largest, each time re-fitting
+//! every band together with argmin's L-BFGS
 //! (More-Thuente line search, central-difference gradients in an unbounded
 //! parametrisation, so every band stays inside its bounds). A free broadband offset takes
 //! the level difference; the loudness fit deals with level, the EQ only with tone. A bell
@@ -11,6 +12,7 @@
 //! gets no EQ at all. Nothing about where mud or harshness live is hard-coded.
 use coda_engine::processors::biquad::Coeffs;
 use coda_engine::processors::eq::{EqBand, EqChannel, EqConfig, EqKind};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::tuning::Tuning;
@@ -174,21 +176,29 @@ impl Problem<'_> {
             .collect()
     }
 
-    fn response(&self, bands: &[Band]) -> Vec<f64> {
-        let coeffs: Vec<Coeffs> = bands.iter().map(|b| b.coeffs(self.fs)).collect();
+    /// One band's response at every fit point, dB.
+    fn band_db(&self, band: &Band) -> Vec<f64> {
+        let c = band.coeffs(self.fs);
         self.cos
             .iter()
-            .map(|&cw| {
-                let p: f64 = coeffs.iter().map(|c| power(c, cw)).product();
-                10.0 * p.max(1e-30).log10()
-            })
+            .map(|&cw| 10.0 * power(&c, cw).max(1e-30).log10())
             .collect()
     }
 
-    fn cost_of(&self, p: &[f64]) -> f64 {
-        let bands = self.bands(p);
-        let offset = p[p.len() - 1];
-        let resp = self.response(&bands);
+    /// The whole EQ's response at every fit point, dB.
+    fn response(&self, bands: &[Band]) -> Vec<f64> {
+        let mut total = vec![0.0; self.cos.len()];
+        for b in bands {
+            for (t, d) in total.iter_mut().zip(self.band_db(b)) {
+                *t += d;
+            }
+        }
+        total
+    }
+
+    /// The cost of a response `resp` (dB) with a broadband `offset` (dB) and the sum of the
+    /// bands' squared gains (dB²).
+    fn cost_from(&self, resp: &[f64], offset: f64, gains_sq_db2: f64) -> f64 {
         let wsum: f64 = self.weights.iter().sum::<f64>().max(1e-12);
         let (mut err, mut size, mut over) = (0.0, 0.0, 0.0);
         for ((r, t), w) in resp.iter().zip(self.target_db).zip(self.weights) {
@@ -199,17 +209,72 @@ impl Problem<'_> {
         // Regularisation on the curve, not on band gains: shrinking the response toward 0
         // does not reward splitting one move into several bands. A tiny band-gain term
         // keeps opposing bands from cancelling each other.
-        let gains: f64 = bands.iter().map(|b| b.gain_db * b.gain_db).sum();
         (err + self.lambda * size) / wsum
-            + BAND_GAIN_PENALTY * gains
+            + BAND_GAIN_PENALTY * gains_sq_db2
             + OVER_LIMIT_PENALTY * over / self.freqs_hz.len() as f64
+    }
+
+    fn cost_of(&self, p: &[f64]) -> f64 {
+        let bands = self.bands(p);
+        let gains: f64 = bands.iter().map(|b| b.gain_db * b.gain_db).sum();
+        self.cost_from(&self.response(&bands), p[p.len() - 1], gains)
+    }
+
+    /// Central-difference gradient of [`Self::cost_of`], recomputing only the perturbed
+    /// band's response (the others are summed once): about as many band evaluations as
+    /// one cost evaluation per parameter instead of one per band and parameter.
+    fn gradient_of(&self, p: &[f64]) -> Vec<f64> {
+        let bands = self.bands(p);
+        let per: Vec<Vec<f64>> = bands.iter().map(|b| self.band_db(b)).collect();
+        let mut total = vec![0.0; self.cos.len()];
+        for d in &per {
+            for (t, x) in total.iter_mut().zip(d) {
+                *t += x;
+            }
+        }
+        let gains: f64 = bands.iter().map(|b| b.gain_db * b.gain_db).sum();
+        let last = p.len() - 1;
+        let mut q = p.to_vec();
+        let mut grad = vec![0.0; p.len()];
+        let mut resp = vec![0.0; total.len()];
+        for (k, (shape, base)) in self.shapes.iter().zip(&per).enumerate() {
+            let g0 = bands[k].gain_db;
+            for j in 3 * k..3 * k + 3 {
+                grad[j] = crate::lbfgs::central_difference(
+                    |u: &[f64]| {
+                        let b = Band::decode(*shape, &u[3 * k..3 * k + 3]);
+                        let c = b.coeffs(self.fs);
+                        for (((r, t), x), &cw) in
+                            resp.iter_mut().zip(&total).zip(base).zip(self.cos)
+                        {
+                            *r = t - x + 10.0 * power(&c, cw).max(1e-30).log10();
+                        }
+                        let g = gains - g0 * g0 + b.gain_db * b.gain_db;
+                        self.cost_from(&resp, u[last], g)
+                    },
+                    &mut q,
+                    j,
+                );
+            }
+        }
+        grad[last] = crate::lbfgs::central_difference(
+            |u: &[f64]| self.cost_from(&total, u[last], gains),
+            &mut q,
+            last,
+        );
+        grad
     }
 }
 
 /// Runs L-BFGS from `init` (with an evaluation budget, see [`crate::lbfgs`]); returns
 /// (best parameters, cost, iterations).
 fn solve(problem: Problem<'_>, init: Vec<f64>, max_iters: u64) -> (Vec<f64>, f64, u64) {
-    crate::lbfgs::minimise(|p| problem.cost_of(p), init, max_iters)
+    crate::lbfgs::minimise_with_gradient(
+        |p| problem.cost_of(p),
+        |p| problem.gradient_of(p),
+        init,
+        max_iters,
+    )
 }
 
 /// Per-point fit weights: where both spectra have energy (within `range_db` of their
@@ -324,21 +389,24 @@ pub fn fit_eq(
         .chain([0.0])
         .collect()
     };
-    let mut iterations = 0;
-    let mut best: Option<(Vec<f64>, f64)> = None;
-    for low_hz in SHELF_STARTS_LOW_HZ {
-        for high_hz in SHELF_STARTS_HIGH_HZ {
-            let (p, c, it) = solve(problem(shapes.clone()), start(low_hz, high_hz), 200);
-            iterations += it;
-            if best.as_ref().map_or(true, |b| c < b.1) {
-                best = Some((p, c));
-            }
-        }
-    }
-    let (mut params, mut cost) = best.expect("at least one start");
+    // The starts are independent: solve them side by side (the result does not depend on
+    // the order, ties go to the earlier start).
+    let starts: Vec<(f64, f64)> = SHELF_STARTS_LOW_HZ
+        .iter()
+        .flat_map(|&l| SHELF_STARTS_HIGH_HZ.iter().map(move |&h| (l, h)))
+        .collect();
+    let solved: Vec<(Vec<f64>, f64, u64)> = starts
+        .par_iter()
+        .map(|&(l, h)| solve(problem(shapes.clone()), start(l, h), 200))
+        .collect();
+    let mut iterations: u64 = solved.iter().map(|s| s.2).sum();
+    let (mut params, mut cost) = best_of(solved).expect("at least one start");
     let mut shapes = shapes;
     while shapes.len() < MAX_BELLS + 2 {
-        // Place a bell at the largest weighted residual.
+        // Place a bell at the largest weighted residual. (Trying the three largest residual
+        // peaks and keeping the best fit brought issue 5's real pair from 2.08 to 1.89 dB,
+        // but chased the notes of a different piece: on a dynamic synthetic film cue it
+        // placed +/-6 dB bells at 230-730 Hz and cut the LRA by 1.4 LU. Not done.)
         let pr = problem(shapes.clone());
         let resp = pr.response(&pr.bands(&params));
         let off = offset_of(&params);
@@ -411,6 +479,14 @@ pub fn fit_eq(
         cost,
         rms_error_db: rms,
     }
+}
+
+/// The lowest-cost solution (the first of equals), as (parameters, cost).
+fn best_of(solved: Vec<(Vec<f64>, f64, u64)>) -> Option<(Vec<f64>, f64)> {
+    solved
+        .into_iter()
+        .map(|(p, c, _)| (p, c))
+        .reduce(|a, b| if b.1 < a.1 { b } else { a })
 }
 
 /// Gaussian smoothing over log frequency with full width at half maximum `fwhm_oct`

@@ -28,13 +28,19 @@ struct Ledger {
     best: Option<(f64, Vec<f64>)>,
 }
 
-/// A cost function that charges every evaluation to a shared ledger.
-struct Budgeted<F> {
+/// A cost function (and optionally its own gradient) that charges every evaluation to a
+/// shared ledger.
+struct Budgeted<F, G> {
     cost: F,
+    gradient: Option<G>,
     ledger: Rc<RefCell<Ledger>>,
 }
 
-impl<F: Fn(&[f64]) -> f64> Budgeted<F> {
+/// A gradient routine: parameters in, d cost / d parameter out.
+#[cfg(test)]
+type NoGradient = fn(&[f64]) -> Vec<f64>;
+
+impl<F: Fn(&[f64]) -> f64, G> Budgeted<F, G> {
     fn spend(&self, n: u64) -> Result<(), argmin::core::Error> {
         let mut l = self.ledger.borrow_mut();
         l.evals += n;
@@ -45,7 +51,7 @@ impl<F: Fn(&[f64]) -> f64> Budgeted<F> {
     }
 }
 
-impl<F: Fn(&[f64]) -> f64> CostFunction for Budgeted<F> {
+impl<F: Fn(&[f64]) -> f64, G> CostFunction for Budgeted<F, G> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, p: &Self::Param) -> Result<f64, argmin::core::Error> {
@@ -59,22 +65,19 @@ impl<F: Fn(&[f64]) -> f64> CostFunction for Budgeted<F> {
     }
 }
 
-impl<F: Fn(&[f64]) -> f64> Gradient for Budgeted<F> {
+impl<F: Fn(&[f64]) -> f64, G: Fn(&[f64]) -> Vec<f64>> Gradient for Budgeted<F, G> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, p: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
+        // Charged as two evaluations per parameter either way, so the budget (and with it
+        // the result) does not depend on how the gradient is computed.
         self.spend(2 * p.len() as u64)?;
-        let h = GRADIENT_STEP;
+        if let Some(g) = &self.gradient {
+            return Ok(g(p));
+        }
         let mut q = p.clone();
         Ok((0..p.len())
-            .map(|i| {
-                q[i] = p[i] + h;
-                let up = (self.cost)(&q);
-                q[i] = p[i] - h;
-                let down = (self.cost)(&q);
-                q[i] = p[i];
-                (up - down) / (2.0 * h)
-            })
+            .map(|i| central_difference(&self.cost, &mut q, i))
             .collect())
     }
 }
@@ -82,8 +85,42 @@ impl<F: Fn(&[f64]) -> f64> Gradient for Budgeted<F> {
 /// Minimises `cost` from `init` with at most `max_iters` L-BFGS iterations and
 /// [`MAX_EVALS`] evaluations. Returns (best parameters, their cost, iterations); the
 /// iterations are `max_iters` if the evaluation budget ran out first.
+#[cfg(test)]
 pub fn minimise(
     cost: impl Fn(&[f64]) -> f64,
+    init: Vec<f64>,
+    max_iters: u64,
+) -> (Vec<f64>, f64, u64) {
+    run(cost, None::<NoGradient>, init, max_iters)
+}
+
+/// [`minimise`] with a gradient routine of the caller's (which should agree with
+/// [`central_difference`] of `cost`; an EQ fit, for one, can recompute only the perturbed
+/// band).
+pub fn minimise_with_gradient(
+    cost: impl Fn(&[f64]) -> f64,
+    gradient: impl Fn(&[f64]) -> Vec<f64>,
+    init: Vec<f64>,
+    max_iters: u64,
+) -> (Vec<f64>, f64, u64) {
+    run(cost, Some(gradient), init, max_iters)
+}
+
+/// Central-difference derivative of `cost` along parameter `i` at `p` (the step the
+/// solver uses), with `q` a scratch copy of `p` that is restored.
+pub fn central_difference(mut cost: impl FnMut(&[f64]) -> f64, q: &mut [f64], i: usize) -> f64 {
+    let (h, x) = (GRADIENT_STEP, q[i]);
+    q[i] = x + h;
+    let up = cost(q);
+    q[i] = x - h;
+    let down = cost(q);
+    q[i] = x;
+    (up - down) / (2.0 * h)
+}
+
+fn run<G: Fn(&[f64]) -> Vec<f64>>(
+    cost: impl Fn(&[f64]) -> f64,
+    gradient: Option<G>,
     init: Vec<f64>,
     max_iters: u64,
 ) -> (Vec<f64>, f64, u64) {
@@ -91,6 +128,7 @@ pub fn minimise(
     let ledger = Rc::new(RefCell::new(Ledger::default()));
     let problem = Budgeted {
         cost,
+        gradient,
         ledger: Rc::clone(&ledger),
     };
     let linesearch = MoreThuenteLineSearch::new();
