@@ -111,6 +111,15 @@ def main(root):
                 "wall": wall,
                 "rss": rss,
             }
+        # coda's own account of its loudness: did it stop short of the target at the
+        # purpose's gain-reduction cap (issue 5's rule), and at what reduction?
+        rep = glob.glob(os.path.join(d, "coda-out", "*.report.json"))
+        if rep:
+            lf = load(rep[0])["fit"]["loudness"]
+            r["stop"] = {"stopped": lf["stopped_short"], "gr": lf["limiter_max_gr_db"],
+                         "needed": lf.get("needed_gr_db")}
+        else:
+            r["stop"] = {"stopped": False, "gr": None, "needed": None}
         rows.append(r)
     if not rows:
         sys.exit(f"compare.py: no cases under {root}")
@@ -137,7 +146,8 @@ def main(root):
       "(loudnorm: both passes)")
     p("")
     p("Cells are coda / Matchering / loudnorm. *dist*: spectral distance to the reference, "
-      "dB; *LU err*: output minus target; *TP*: output true peak, dBTP; *width*: largest "
+      "dB; *LU err*: output minus target (where coda stopped short of a target that needs "
+      "more limiting than the purpose allows, the cell says so); *TP*: output true peak, dBTP; *width*: largest "
       "side-to-mid error per band against the reference, dB.")
     p("")
     p("| case | purpose | target LUFS / ceiling | dist dB | LU err | TP dBTP | LRA mix -> out | "
@@ -147,10 +157,17 @@ def main(root):
     def cell(r, key, d=2):
         return " / ".join(fmt(r["tools"][t][key], d) for t in TOOLS)
 
+    def err_cell(r):
+        c = cell(r, "err")
+        st = r["stop"]
+        if st["stopped"]:
+            c += f" (coda stopped at {st['gr']:.1f} dB GR; needs {fmt(st['needed'], 1)})"
+        return c
+
     for r in rows:
         c, T = r["case"], r["tools"]
         p(f"| {c['name']} | {c['purpose']} | {c['target_lufs']:.1f} / {c['ceiling_dbtp']:.1f} | "
-          f"{cell(r, 'dist')} | {cell(r, 'err')} | {cell(r, 'tp')} | "
+          f"{cell(r, 'dist')} | {err_cell(r)} | {cell(r, 'tp')} | "
           f"{fmt(r['mix']['loudness']['range_lu'], 1)} -> {cell(r, 'lra', 1)} | "
           f"{cell(r, 'width')} | {cell(r, 'wall', 1)} | {cell(r, 'rss', 0)} | "
           f"{T['matchering']['wall'] / T['coda']['wall']:.2f} | "
@@ -187,6 +204,13 @@ def main(root):
         fmt(sum(r['tools'][t]['dist'] for r in rows) / n) for t in TOOLS) + " | |")
     p("| loudness error <= 0.1 LU | " + " | ".join(f"{count(ok_err(t))}/{n}" for t in TOOLS)
       + " | all (coda) |")
+    stopped = [r for r in rows if r["stop"]["stopped"]]
+    reached = count(lambda r: not r["stop"]["stopped"] and ok_err("coda")(r))
+    p(f"| ... of the targets coda did not stop short of | {reached}/{n - len(stopped)} | | | |")
+    p(f"| coda stopped short (target needs more limiting than the purpose allows) | "
+      f"{len(stopped)}/{n}: " + ", ".join(
+          f"{r['case']['name']} {r['tools']['coda']['err']:+.2f} LU, needs "
+          f"{fmt(r['stop']['needed'], 1)} dB GR" for r in stopped) + " | | | |")
     p("| largest loudness error, LU | " + " | ".join(
         fmt(max(abs(r['tools'][t]['err']) for r in rows)) for t in TOOLS) + " | |")
     p("| true peak at or under the ceiling | " + " | ".join(f"{count(ok_tp(t))}/{n}" for t in TOOLS)
