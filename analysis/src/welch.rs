@@ -9,8 +9,12 @@ use realfft::{RealFftPlanner, RealToComplex};
 
 use coda_engine::Audio;
 
-/// FFT length at 48 kHz; scaled with the rate to the next power of two (8192 at 44.1 kHz).
-const FFT_LEN_AT_48K: f64 = 8192.0;
+/// Bin spacing of the Welch FFT at every sample rate, Hz. The same spacing at every rate
+/// means a piece and a resampled copy of it are measured on the same frequency grid: with
+/// a power-of-two length (8192 at 44.1 and 48 kHz: 5.4 and 5.9 Hz bins), tonal music read
+/// up to 0.7 dB apart in the 40-60 Hz fine bands from the grids alone. 5 Hz gives lengths
+/// with small prime factors at the usual rates (8820 at 44.1 kHz, 9600 at 48 kHz).
+pub const WELCH_BIN_HZ: f64 = 5.0;
 
 /// Smallest FFT used for very short signals.
 const MIN_FFT_LEN: usize = 64;
@@ -41,12 +45,14 @@ pub struct WelchSpectra {
     pub frames: usize,
 }
 
-/// FFT length used for `frames` frames at `sample_rate_hz`.
+/// FFT length used for `frames` frames at `sample_rate_hz`: the even length closest to
+/// [`WELCH_BIN_HZ`] spacing, or for signals shorter than that, the largest power of two
+/// that fits.
 pub fn welch_fft_len(sample_rate_hz: u32, frames: usize) -> usize {
-    let nominal = (FFT_LEN_AT_48K * f64::from(sample_rate_hz) / 48_000.0)
-        .round()
-        .max(1.0) as usize;
-    let nominal = nominal.next_power_of_two();
+    let nominal = 2
+        * (f64::from(sample_rate_hz) / WELCH_BIN_HZ / 2.0)
+            .round()
+            .max(1.0) as usize;
     if frames >= nominal {
         nominal
     } else {

@@ -25,7 +25,9 @@ const BELL_Q: (f64, f64) = (0.4, 4.0);
 const SHELF_Q: (f64, f64) = (0.5, 1.2);
 const LOW_SHELF_HZ: (f64, f64) = (30.0, 300.0);
 const HIGH_SHELF_HZ: (f64, f64) = (2000.0, 16_000.0);
-const BELL_HZ: (f64, f64) = (30.0, 16_000.0);
+/// Bells stay below 12 kHz: above it "air" is a shelf's job (a bell there rolls off again
+/// right where the third-octave at 16 kHz is judged).
+const BELL_HZ: (f64, f64) = (30.0, 12_000.0);
 /// Corners the low shelf's fit starts from, Hz.
 const SHELF_STARTS_LOW_HZ: [f64; 2] = [60.0, 150.0];
 /// Corners the high shelf's fit starts from, Hz.
@@ -437,6 +439,40 @@ pub fn fit_eq(
         params = p;
         cost = c;
     }
+    // The shelves were placed before the bells and may sit in a compromise the joint refit
+    // cannot leave (a high shelf at 2 kHz standing in for air lost at 12 kHz while a bell
+    // does the rest). Restart each shelf from every corner with the bells in place.
+    let restarts: Vec<Vec<f64>> = [
+        (0usize, Shape::LowShelf, &SHELF_STARTS_LOW_HZ[..]),
+        (1, Shape::HighShelf, &SHELF_STARTS_HIGH_HZ[..]),
+    ]
+    .iter()
+    .flat_map(|&(k, shape, corners)| {
+        let params = &params;
+        corners.iter().map(move |&f| {
+            let mut p = params.clone();
+            let b = Band {
+                shape,
+                freq_hz: f,
+                gain_db: 0.0,
+                q: std::f64::consts::FRAC_1_SQRT_2,
+            };
+            p[3 * k..3 * k + 3].copy_from_slice(&b.encode());
+            p
+        })
+    })
+    .collect();
+    let solved: Vec<(Vec<f64>, f64, u64)> = restarts
+        .into_par_iter()
+        .map(|p| solve(problem(shapes.clone()), p, 200))
+        .collect();
+    iterations += solved.iter().map(|s| s.2).sum::<u64>();
+    if let Some((p, c)) = best_of(solved) {
+        if c < cost {
+            params = p;
+            cost = c;
+        }
+    }
     let pr = problem(shapes.clone());
     let bands = pr.bands(&params);
     let fitted = pr.response(&bands);
@@ -490,7 +526,10 @@ fn best_of(solved: Vec<(Vec<f64>, f64, u64)>) -> Option<(Vec<f64>, f64)> {
 }
 
 /// Gaussian smoothing over log frequency with full width at half maximum `fwhm_oct`
-/// octaves, weighted by `w` (points without energy do not pull their neighbours).
+/// octaves, weighted by `w` (points without energy do not pull their neighbours). Each
+/// point is the intercept of a locally weighted straight line (local linear regression),
+/// not a weighted mean: a mean is biased toward the inside at the ends of the range and
+/// would read a shelf at the top or bottom as smaller than it is.
 fn smooth_log(freqs_hz: &[f64], x: &[f64], w: &[f64], fwhm_oct: f64) -> Vec<f64> {
     if fwhm_oct <= 0.0 {
         return x.to_vec();
@@ -499,20 +538,26 @@ fn smooth_log(freqs_hz: &[f64], x: &[f64], w: &[f64], fwhm_oct: f64) -> Vec<f64>
     let oct: Vec<f64> = freqs_hz.iter().map(|f| f.log2()).collect();
     (0..x.len())
         .map(|i| {
-            let (mut num, mut den) = (0.0, 0.0);
+            let (mut s0, mut s1, mut s2, mut t0, mut t1) = (0.0, 0.0, 0.0, 0.0, 0.0);
             for j in 0..x.len() {
-                let d = (oct[j] - oct[i]) / sigma;
-                if d.abs() > 4.0 {
+                let d = oct[j] - oct[i];
+                if (d / sigma).abs() > 4.0 {
                     continue;
                 }
-                let k = (-0.5 * d * d).exp() * w[j];
-                num += k * x[j];
-                den += k;
+                let k = (-0.5 * (d / sigma).powi(2)).exp() * w[j];
+                s0 += k;
+                s1 += k * d;
+                s2 += k * d * d;
+                t0 += k * x[j];
+                t1 += k * d * x[j];
             }
-            if den > 1e-12 {
-                num / den
-            } else {
+            let det = s0 * s2 - s1 * s1;
+            if s0 <= 1e-12 {
                 x[i]
+            } else if det > 1e-9 * s0 * s2.max(1e-12) {
+                (s2 * t0 - s1 * t1) / det
+            } else {
+                t0 / s0
             }
         })
         .collect()
