@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::automation_fit::{fit_automation, AutomationFit};
 use crate::compressor_fit::{fit_compressor, CompressorFit};
+use crate::eq_dynamics::{keep_lra, scale_gains};
 use crate::eq_fit::{fit_eq, EqFit};
 use crate::error::{Error, Result};
 use crate::loudness_fit::{fit_loudness, LoudnessFit, LOUDNESS_TOLERANCE_LU};
@@ -190,6 +191,27 @@ pub fn fit(
     if let Some(e) = &eq {
         plan.eq = e.config.clone();
     }
+    // Purposes that keep dynamics: the EQ must not move the loudness range either.
+    let mut eq_dynamics = None;
+    if spec.dynamics == DynamicsPolicy::Keep && !plan.eq.bands.is_empty() {
+        if let Some(mix_lra) = mix_analysis.loudness.range_lu {
+            let (kept, account) = keep_lra(mix, &plan, mix_lra)?;
+            if account.gain_scale < 1.0 {
+                warnings.push(format!(
+                    "the EQ toward the reference would move the loudness range from {mix_lra:.1} \
+                     to {:.1} LU; {} keeps the mix's dynamics, so the EQ is applied at {:.0} % \
+                     (LRA {:.1} LU)",
+                    account.fitted_lra_lu.unwrap_or(f64::NAN),
+                    opts.purpose,
+                    100.0 * account.gain_scale,
+                    account.kept_lra_lu.unwrap_or(f64::NAN)
+                ));
+            }
+            plan.eq = kept;
+            eq_dynamics = Some(account);
+        }
+    }
+    let eq_gain_scale = eq_dynamics.as_ref().map_or(1.0, |d| d.gain_scale);
 
     // Automation, before the processors, fitted on the mix as the EQ leaves it (taking the
     // boom out of a boomy mix changes its loudness range).
@@ -303,7 +325,10 @@ pub fn fit(
     };
     // When the EQ is refitted below, this first solve only has to be close: the master it
     // gives is measured for tone, and the final solve starts from its limiter loss.
+    // (Not when the EQ was held back to keep the loudness range: it does not aim at the
+    // reference's tone then, and a refit would move the range again.)
     let refit_eq = tuning.eq_closed_loop
+        && eq_gain_scale == 1.0
         && target.is_some()
         && eq.as_ref().is_some_and(|e| !e.config.bands.is_empty());
     let first_tolerance_lu = if refit_eq { 0.1 } else { LOUDNESS_TOLERANCE_LU };
@@ -315,7 +340,7 @@ pub fn fit(
     // against what the mix becomes through the rest of the chain.
     let mut eq = eq;
     if let (Some(t), Some(first)) = (target, eq.as_ref()) {
-        if tuning.eq_closed_loop && !first.config.bands.is_empty() {
+        if refit_eq {
             plan.output_gain_db = loudness.output_gain_db;
             plan.limiter = Some(loudness.limiter);
             let out = match first_master {
@@ -340,7 +365,7 @@ pub fn fit(
                 plan.processing_rate_hz(),
                 tuning,
             );
-            plan.eq = second.config.clone();
+            plan.eq = scale_gains(&second.config, eq_gain_scale);
             plan.output_gain_db = 0.0;
             plan.limiter = None;
             let pre = render(mix, &plan)?.audio;
@@ -354,6 +379,12 @@ pub fn fit(
             )?;
             eq = Some(second);
         }
+    }
+    // The EQ as applied (held back to keep the loudness range, when it was).
+    if let Some(e) = eq.as_mut().filter(|_| eq_gain_scale < 1.0) {
+        e.config = plan.eq.clone();
+        e.fitted_db =
+            crate::eq_fit::response_db(&plan.eq, &e.freqs_hz, f64::from(plan.processing_rate_hz()));
     }
     if loudness.stopped_short {
         let needed = loudness.needed_gr_db.unwrap_or(f64::NAN);
@@ -376,7 +407,7 @@ pub fn fit(
         "hybrid": hybrid,
         "eq": eq.as_ref().map(|e| json!({
             "solver": e.solver, "iterations": e.iterations, "cost": e.cost,
-            "rms_error_db": e.rms_error_db,
+            "rms_error_db": e.rms_error_db, "keep_dynamics": eq_dynamics,
         })),
         "automation": json!({
             "solver": "argmin BrentRoot on the predicted LRA",

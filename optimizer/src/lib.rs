@@ -3,6 +3,7 @@
 
 pub mod automation_fit;
 pub mod compressor_fit;
+pub mod eq_dynamics;
 pub mod eq_fit;
 mod error;
 mod fit;
