@@ -1,5 +1,6 @@
 //! Spectrum plot: smoothed long-term mid and side spectra of mix, reference and output
-//! (the latter two level-matched to the mix), and the fitted EQ curve on its own axis.
+//! (the reference level-matched to the mix, the output to the reference), and the fitted
+//! EQ curve on its own axis.
 use coda_analysis::Analysis;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -42,8 +43,9 @@ pub struct SpectrumPlot {
 }
 
 impl SpectrumPlot {
-    /// From the analyses: fine curves smoothed to ~1/3 octave; reference and output shifted
-    /// by their level-match offsets against the mix (see [`tone::compare`]).
+    /// From the analyses: fine curves smoothed to ~1/3 octave; the reference shifted by its
+    /// level-match offset against the mix, the output by its offset against the reference
+    /// (against the mix without one; see [`tone::compare`]).
     pub fn from_analyses(
         mix: &Analysis,
         reference: Option<&Analysis>,
@@ -57,9 +59,19 @@ impl SpectrumPlot {
                 .collect()
         };
         let mut curves = Vec::new();
+        let offset_to = |anchor: &Analysis, a: &Analysis| {
+            tone::compare(&anchor.spectrum, &a.spectrum).map_or(0.0, |c| c.offset_db)
+        };
+        let ref_offset = reference.map(|r| offset_to(mix, r));
         for (role, a) in [(Role::Reference, reference), (Role::Output, output)] {
             let Some(a) = a else { continue };
-            let offset = tone::compare(&mix.spectrum, &a.spectrum).map_or(0.0, |c| c.offset_db);
+            // The output is matched to the reference when there is one (it was mastered
+            // toward it, so the two should lie on each other where the tone matches; matched
+            // to the mix, it would sit wherever the EQ moved most of the spectrum).
+            let offset = match (role, reference, ref_offset) {
+                (Role::Output, Some(r), Some(ro)) => ro + offset_to(r, a),
+                _ => offset_to(mix, a),
+            };
             curves.push(SpectrumCurve {
                 role,
                 label: format!(
