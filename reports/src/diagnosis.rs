@@ -264,9 +264,11 @@ fn tone_vs_reference(mix: &Analysis, reference: &Analysis, out: &mut Vec<Finding
             Topic::Tone,
             Some(PlotId::Spectrum),
             format!(
-                "{} the mix is up to {:.1} dB {dir} than the reference ({character}).",
+                "{} the mix is up to {:.1} dB {dir} than the reference, {:.1} dB on average \
+                 ({character}).",
                 region_place(&r),
-                r.peak_db.abs()
+                r.peak_db.abs(),
+                r.mean_db.abs()
             ),
         ));
     }
