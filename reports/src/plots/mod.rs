@@ -87,10 +87,11 @@ impl PlotId {
     pub fn how_to_read(self) -> &'static str {
         match self {
             PlotId::Spectrum => {
-                "Average level per frequency, smoothed to about 1/3 octave. The reference and \
-                 the output are shifted to the mix's level so only the tonal shape differs: \
-                 where the mix line lies above the reference, the mix has more of that \
-                 register. Mid is what both speakers share (the centre); side is the \
+                "Average level per frequency, smoothed to about 1/3 octave. The reference is \
+                 shifted to the mix's level and the output to the reference's, so only the \
+                 tonal shape differs: where the mix line lies above the reference, the mix has \
+                 more of that register; where the output lies on the reference, the master \
+                 matches its tone. Mid is what both speakers share (the centre); side is the \
                  difference between them (the width). The lower right panel shows the mix \
                  minus the reference (above zero: the mix has more) and the EQ coda applies, \
                  which leans the other way; the grey band is too small a difference to report."
