@@ -6,7 +6,7 @@
 use coda_analysis::{Analysis, ContentKind, SERIES_HOP_S};
 use coda_engine::io::BitDepth;
 use coda_engine::plan::{OutputFormat, Plan};
-use coda_engine::render::render;
+use coda_engine::render::{render, Rendered};
 use coda_engine::Audio;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -121,6 +121,18 @@ pub fn fit(
     target: Option<&TargetProfile>,
     opts: &FitOptions,
 ) -> Result<Fit> {
+    fit_rendered(mix, mix_analysis, target, opts).map(|(fit, _)| fit)
+}
+
+/// [`fit`], and the mix rendered through the fitted plan: bit for bit what
+/// `render(mix, &fit.plan)` gives, taken from the fit's own last renders (the loudness
+/// solve's final probe is the master's drive) instead of rendering the chain again.
+pub fn fit_rendered(
+    mix: &Audio,
+    mix_analysis: &Analysis,
+    target: Option<&TargetProfile>,
+    opts: &FitOptions,
+) -> Result<(Fit, Rendered)> {
     let spec = opts.purpose.spec();
     let tuning = &opts.tuning;
     let st = opts.strengths;
@@ -244,12 +256,12 @@ pub fn fit(
     // measure the mix through EQ and imager and correct the side gains (twice at most).
     let mut width = width;
     // The mix rendered through the plan as it stands, when a step already has it.
-    let mut rendered: Option<Audio> = None;
+    let mut rendered: Option<Rendered> = None;
     if target.is_some() && width.imager.is_some() {
         for _ in 0..tuning.width_refinements {
-            let out = render(mix, &plan)?.audio;
+            let out = render(mix, &plan)?;
             let measured: Vec<Option<f64>> =
-                coda_analysis::stereo_from(&coda_analysis::welch(&out), None)
+                coda_analysis::stereo_from(&coda_analysis::welch(&out.audio), None)
                     .bands
                     .iter()
                     .map(|b| b.side_to_mid_db)
@@ -270,7 +282,7 @@ pub fn fit(
         .unwrap_or(mix_analysis.content.kind == ContentKind::Hybrid);
     let compressor = if hybrid && st.dynamics > 0.0 && spec.dynamics != DynamicsPolicy::Keep {
         let pre = match rendered.take() {
-            Some(audio) => audio,
+            Some(r) => r.audio,
             None => render(mix, &plan)?.audio,
         };
         let c = fit_compressor(
@@ -297,9 +309,9 @@ pub fn fit(
     } else {
         tuning.limiter_max_gr_db
     };
-    let pre = match rendered.take() {
-        Some(audio) => audio,
-        None => render(mix, &plan)?.audio,
+    let mut pre = match rendered.take() {
+        Some(r) => r,
+        None => render(mix, &plan)?,
     };
     // When the EQ is refitted below, this first solve only has to be close: the master it
     // gives is measured for tone, and the final solve starts from its limiter loss.
@@ -307,9 +319,16 @@ pub fn fit(
         && target.is_some()
         && eq.as_ref().is_some_and(|e| !e.config.bands.is_empty());
     let first_tolerance_lu = if refit_eq { 0.1 } else { LOUDNESS_TOLERANCE_LU };
-    let (mut loudness, first_master) =
-        fit_loudness(&pre, target_lufs, ceiling, max_gr, 0.0, first_tolerance_lu)?;
-    drop(pre);
+    let (mut loudness, mut master) = fit_loudness(
+        &pre.audio,
+        target_lufs,
+        ceiling,
+        max_gr,
+        0.0,
+        first_tolerance_lu,
+    )?;
+    // Only the pre-drive render's meters are kept for the master.
+    pre.audio.channels = Vec::new();
     // Closed loop: the chain after the EQ (imager, compressor, limiter) colours the tone
     // too (limiting loud bass lowers the lows). Measure the first master and refit the EQ
     // against what the mix becomes through the rest of the chain.
@@ -318,12 +337,8 @@ pub fn fit(
         if tuning.eq_closed_loop && !first.config.bands.is_empty() {
             plan.output_gain_db = loudness.output_gain_db;
             plan.limiter = Some(loudness.limiter);
-            let out = match first_master {
-                Some(audio) => audio,
-                None => render(mix, &plan)?.audio,
-            };
-            let measured = coda_analysis::spectrum_of(&out);
-            drop(out);
+            let measured = coda_analysis::spectrum_of(&master.audio);
+            master.audio.channels = Vec::new();
             let fs_eq = f64::from(plan.processing_rate_hz());
             let curve = crate::eq_fit::response_db(&first.config, &measured.fine_hz, fs_eq);
             let effective: Vec<Option<f64>> = measured
@@ -343,15 +358,16 @@ pub fn fit(
             plan.eq = second.config.clone();
             plan.output_gain_db = 0.0;
             plan.limiter = None;
-            let pre = render(mix, &plan)?.audio;
-            (loudness, _) = fit_loudness(
-                &pre,
+            pre = render(mix, &plan)?;
+            (loudness, master) = fit_loudness(
+                &pre.audio,
                 target_lufs,
                 ceiling,
                 max_gr,
                 loudness.limiter_loss_lu,
                 LOUDNESS_TOLERANCE_LU,
             )?;
+            pre.audio.channels = Vec::new();
             eq = Some(second);
         }
     }
@@ -396,7 +412,7 @@ pub fn fit(
             "stopped_short": loudness.stopped_short,
         }),
     }));
-    Ok(Fit {
+    let fit = Fit {
         plan,
         target_lufs,
         ceiling_dbtp: ceiling,
@@ -406,7 +422,8 @@ pub fn fit(
         compressor,
         loudness,
         warnings,
-    })
+    };
+    Ok((fit, pre.then_drive(master)))
 }
 
 fn round2(x: f64) -> f64 {

@@ -14,7 +14,7 @@ mod tuning;
 pub mod width_fit;
 
 pub use error::{Error, Result};
-pub use fit::{clock, fit, Fit, FitOptions, Strengths, HEADROOM_DB};
+pub use fit::{clock, fit, fit_rendered, Fit, FitOptions, Strengths, HEADROOM_DB};
 pub use profile::TargetProfile;
 pub use purpose::{DynamicsPolicy, LoudnessTarget, Purpose, PurposeSpec};
 pub use tuning::Tuning;
