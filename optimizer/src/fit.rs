@@ -20,6 +20,7 @@ use crate::profile::TargetProfile;
 use crate::purpose::{DynamicsPolicy, LoudnessTarget, Purpose};
 use crate::tuning::Tuning;
 use crate::width_fit::{fit_width, refine_width, WidthFit};
+use crate::width_predict::predict_side_to_mid_db;
 
 /// Headroom the chain gets ahead of the processors, dB below full scale (true peak).
 pub const HEADROOM_DB: f64 = 5.0;
@@ -253,22 +254,27 @@ pub fn fit_rendered(
     };
     plan.imager = width.imager.clone();
     // Closed loop on the width: the imager's crossover bands overlap the measured bands, so
-    // measure the mix through EQ and imager and correct the side gains (twice at most).
+    // take the mix's width through EQ and imager and correct the side gains (twice at most).
+    // The width through the chain is predicted from the mix's spectra (no render) when the
+    // analysis kept them, else measured on a render.
     let mut width = width;
     // The mix rendered through the plan as it stands, when a step already has it.
     let mut rendered: Option<Rendered> = None;
     if target.is_some() && width.imager.is_some() {
         for _ in 0..tuning.width_refinements {
-            let out = render(mix, &plan)?;
-            let measured: Vec<Option<f64>> =
-                coda_analysis::stereo_from(&coda_analysis::welch(&out.audio), None)
-                    .bands
-                    .iter()
-                    .map(|b| b.side_to_mid_db)
-                    .collect();
+            let (measured, out) = match &mix_analysis.welch {
+                Some(w) => (predict_side_to_mid_db(w, &plan), None),
+                None => {
+                    let out = render(mix, &plan)?;
+                    let w = coda_analysis::welch(&out.audio);
+                    let bands = coda_analysis::stereo_from(&w, None).bands;
+                    let m: Vec<Option<f64>> = bands.iter().map(|b| b.side_to_mid_db).collect();
+                    (m, Some(out))
+                }
+            };
             let refined = refine_width(&width, &measured, tuning);
             if refined.imager == width.imager {
-                rendered = Some(out);
+                rendered = out;
                 break;
             }
             width = refined;

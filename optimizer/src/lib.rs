@@ -12,6 +12,7 @@ mod profile;
 mod purpose;
 mod tuning;
 pub mod width_fit;
+pub mod width_predict;
 
 pub use error::{Error, Result};
 pub use fit::{clock, fit, fit_rendered, Fit, FitOptions, Strengths, HEADROOM_DB};
