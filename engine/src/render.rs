@@ -210,17 +210,18 @@ fn run_group(group: &mut [Stage], views: &mut [&mut [f32]]) {
 }
 
 /// Runs `stages` over `buf` in blocks, as a two-stage pipeline: the chain is cut before the
-/// dynamics (the first compressor or limiter), and while the dynamics process block `b - 1`
+/// dynamics (the first compressor or limiter; without any, before the last stage), and while the dynamics process block `b - 1`
 /// the stages before them process block `b` (`rayon::join`, so on two threads when rayon has
 /// them). Every stage still sees the same blocks in the same order, so the output is
 /// bit-identical to running the stages one after another, whatever the thread count.
 fn run_pipelined(stages: &mut [Stage], buf: &mut [Vec<f32>]) {
     let total = buf.first().map_or(0, Vec::len);
     let blocks = total.div_ceil(BLOCK);
+    // Without dynamics, the last stage (the imager, when there is one) runs apart.
     let cut = stages
         .iter()
         .position(|s| !matches!(s, Stage::Plain(_)))
-        .unwrap_or(stages.len());
+        .unwrap_or(stages.len().saturating_sub(1));
     let (front, back) = stages.split_at_mut(cut);
     if front.is_empty() || back.is_empty() {
         for b in 0..blocks {

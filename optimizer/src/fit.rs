@@ -206,15 +206,20 @@ pub fn fit_rendered(
 
     // Automation, before the processors, fitted on the mix as the EQ leaves it (taking the
     // boom out of a boomy mix changes its loudness range).
-    let (eq_series, eq_lra) = if spec.dynamics == DynamicsPolicy::Keep {
+    // Following a reference without a loudness range needs no automation: no render.
+    let ref_lra = target.and_then(|t| t.range_lu);
+    let needs_series = match spec.dynamics {
+        DynamicsPolicy::Keep => false,
+        DynamicsPolicy::Reduce => true,
+        DynamicsPolicy::FollowReference => ref_lra.is_some(),
+    };
+    let (eq_series, eq_lra) = if !needs_series {
         (Vec::new(), None)
     } else {
         let toned = render(mix, &plan)?.audio;
-        let (l, s) = coda_analysis::measure_loudness(&toned)?;
-        (s.short_term_lufs, l.range_lu)
+        coda_analysis::short_term_and_range(&toned)?
     };
     let range = (opts.max_automation_db * st.dynamics.clamp(0.0, 1.0)).clamp(0.0, 6.0);
-    let ref_lra = target.and_then(|t| t.range_lu);
     let automation = match spec.dynamics {
         DynamicsPolicy::Keep => fit_automation(&[], SERIES_HOP_S, 0.0, None, tuning),
         DynamicsPolicy::Reduce => {

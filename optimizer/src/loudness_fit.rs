@@ -21,8 +21,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// How close to the target the final loudness must land, LU.
-pub const LOUDNESS_TOLERANCE_LU: f64 = 0.005;
+/// How close to the target the final loudness must land, LU. Delivery specs and the issue
+/// ask for 0.1 LU on an independent meter, and coda's meter and ffmpeg's `ebur128` agree
+/// within 0.04 LU; tighter than this only costs limiter probes.
+pub const LOUDNESS_TOLERANCE_LU: f64 = 0.02;
 /// Secant probes before the bracketed solver takes over.
 const SECANT_PROBES: usize = 4;
 
