@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use coda_analysis::Analysis;
-use coda_engine::render::{render, Rendered};
+use coda_engine::render::Rendered;
 use coda_engine::Audio;
-use coda_optimizer::{fit, Fit, FitOptions, TargetProfile};
+use coda_optimizer::{fit_rendered, Fit, FitOptions, TargetProfile};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -106,9 +106,10 @@ pub fn profile_of(refs: &[Reference]) -> Option<TargetProfile> {
 /// Wall time of each step, seconds.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Timings {
-    /// Fitting the plan (including trial renders).
+    /// Fitting the plan (including trial renders and the master's own render: the loudness
+    /// solve's last probe is the master).
     pub fit_s: f64,
-    /// The final render.
+    /// The final render (0: the fit's renders are reused; kept for report readers).
     pub render_s: f64,
     /// Measuring the master.
     pub verify_s: f64,
@@ -126,8 +127,9 @@ pub struct Mastered {
     pub timings: Timings,
 }
 
-/// Fits, renders and verifies one mix. An owned mix is dropped once the master is
-/// rendered, so the verification does not hold both.
+/// Fits, renders and verifies one mix. The fit renders the master as it solves the
+/// loudness ([`fit_rendered`]); an owned mix is dropped once the fit is done, so the
+/// verification does not hold both.
 pub fn master(
     mix: Cow<'_, Audio>,
     mix_analysis: &Analysis,
@@ -135,9 +137,8 @@ pub fn master(
     opts: &FitOptions,
 ) -> Result<Mastered> {
     let t0 = Instant::now();
-    let fit = fit(&mix, mix_analysis, profile, opts)?;
+    let (fit, rendered) = fit_rendered(&mix, mix_analysis, profile, opts)?;
     let t1 = Instant::now();
-    let rendered = render(&mix, &fit.plan)?;
     drop(mix);
     let t2 = Instant::now();
     let output = coda_analysis::analyze(&rendered.audio)?;

@@ -185,3 +185,69 @@ fn demo_writes_a_master() {
     let r = report(&d, "demo-mix", "reference");
     assert!(!r["plan"]["eq"]["bands"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn render_reproduces_match_through_imager_resampling_and_dither() {
+    // A mix far wider than the reference, so the imager splits the side (its linear-phase
+    // latency is compensated before the limiter); delivered at another rate in 16 bits
+    // (resampled first, TPDF dither when written).
+    let dir = tempfile::tempdir().unwrap();
+    let (mix, reference) = (dir.path().join("wide.wav"), dir.path().join("ref.wav"));
+    let a = coda_corpus::synth::orchestral(6, 12.0, 44_100);
+    let (l, r) = (&a.channels[0], &a.channels[1]);
+    let wide: Vec<Vec<f32>> = vec![
+        l.iter()
+            .zip(r)
+            .map(|(l, r)| 0.3 * (1.2 * l - 0.8 * r))
+            .collect(),
+        l.iter()
+            .zip(r)
+            .map(|(l, r)| 0.3 * (1.2 * r - 0.8 * l))
+            .collect(),
+    ];
+    write_f32(&mix, 44_100, &wide);
+    synth(&reference, 7, 12.0, 44_100, 0.0);
+    let out = dir.path().join("out");
+    let o = coda(&[
+        "match",
+        mix.to_str().unwrap(),
+        "--ref",
+        reference.to_str().unwrap(),
+        "--rate",
+        "48000",
+        "--bits",
+        "16",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plan_path = out.join("wide.reference.plan.json");
+    let plan: Value = serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
+    let widths: Vec<f64> = plan["imager"]["widths"]
+        .as_array()
+        .expect("an imager")
+        .iter()
+        .map(|w| w.as_f64().unwrap())
+        .collect();
+    assert!(
+        widths.iter().any(|&w| w != widths[0]),
+        "the side is split: {widths:?}"
+    );
+    assert_eq!(plan["output"]["sample_rate_hz"].as_u64(), Some(48_000));
+    assert!(plan["limiter"].is_object());
+    let again = dir.path().join("again.wav");
+    let o = coda(&[
+        "render",
+        mix.to_str().unwrap(),
+        "--plan",
+        plan_path.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(out.join("wide.reference.wav")).unwrap(),
+        std::fs::read(&again).unwrap(),
+        "render --plan differs from match"
+    );
+}

@@ -10,7 +10,7 @@ use crate::health::{health_of, Health};
 use crate::loudness::{measure_loudness, Loudness, SERIES_HOP_S};
 use crate::spectrum::{spectrum_from, Spectrum};
 use crate::stereo::{correlation_series, stereo_from, Stereo};
-use crate::welch::welch;
+use crate::welch::{welch, WelchSpectra};
 use coda_engine::Audio;
 
 /// Time series of one file, all on the same 0.1 s hop (entry `k` ends at `(k+1) * hop_s`).
@@ -51,6 +51,10 @@ pub struct Analysis {
     pub content: Content,
     /// Loudness, crest and correlation over time.
     pub series: Series,
+    /// The Welch power spectra the spectrum, stereo and content measures came from, for
+    /// fits that predict how a chain changes them (not serialised: `None` when read back).
+    #[serde(skip)]
+    pub welch: Option<WelchSpectra>,
 }
 
 /// Measures `audio` completely; the measures run in parallel on the rayon pool.
@@ -99,5 +103,6 @@ pub fn analyze(audio: &Audio) -> Result<Analysis> {
         stereo,
         health,
         content,
+        welch: Some(welch),
     })
 }

@@ -8,6 +8,7 @@ mod content;
 mod dynamics;
 mod error;
 mod health;
+mod kweight;
 mod loudness;
 mod peak;
 mod spectrum;
@@ -26,8 +27,8 @@ pub use health::{
     health_of, Health, CLIP_LEVEL, CLIP_MIN_RUN, DC_WARN, LOW_LEVEL_LUFS, SILENT_PEAK_DBFS,
 };
 pub use loudness::{
-    integrated_lufs, loudness_of, measure_loudness, measure_loudness_reference, Loudness,
-    LoudnessSeries, SERIES_HOP_S,
+    integrated_lufs, loudness_of, measure_loudness, measure_loudness_reference,
+    short_term_and_range, Loudness, LoudnessSeries, SERIES_HOP_S,
 };
 pub use spectrum::{
     fine_centres_hz, spectrum_from, spectrum_of, third_octave_centres_hz, Spectrum,

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::kweight::{k_hops, KHops};
 use crate::peak::{channel_peaks, ChannelPeaks};
 use crate::units::{amplitude_db, finite, hops};
 use coda_engine::Audio;
@@ -66,6 +67,9 @@ pub fn integrated_lufs(audio: &Audio) -> Result<Option<f64>> {
     if audio.channel_count() == 0 {
         return Err(Error::NoChannels);
     }
+    if let Some(k) = fast_hops(audio) {
+        return Ok(integrated_from_hops(&k.energy));
+    }
     if audio.sample_rate_hz % 10 == 0 {
         let map = new_meter(audio, audio.channel_count(), Mode::M)?
             .channel_map()
@@ -95,6 +99,16 @@ pub fn integrated_lufs(audio: &Audio) -> Result<Option<f64>> {
     ))
 }
 
+/// Short-term loudness every 0.1 s (as [`LoudnessSeries::short_term_lufs`]) and the
+/// loudness range, LU, without the peak meters (cheapest for mono and stereo).
+pub fn short_term_and_range(audio: &Audio) -> Result<(Vec<Option<f64>>, Option<f64>)> {
+    let (loudness, series) = match fast_hops(audio) {
+        Some(k) => from_hops(audio, &k.energy, k.tail, &[]),
+        None => measure_loudness(audio)?,
+    };
+    Ok((series.short_term_lufs, loudness.range_lu))
+}
+
 /// Loudness figures plus the 0.1 s series.
 ///
 /// At sample rates that are a multiple of 10 Hz (whole-frame 0.1 s hops) each channel runs
@@ -110,6 +124,14 @@ pub fn measure_loudness(audio: &Audio) -> Result<(Loudness, LoudnessSeries)> {
     if audio.sample_rate_hz % 10 != 0 {
         return measure_loudness_reference(audio);
     }
+    if audio.channel_count() <= 2 {
+        // K-weighting of both channels in one pass beside a true-peak meter per channel.
+        let (k, peaks) = rayon::join(
+            || fast_hops(audio).expect("mono or stereo at a multiple of 10 Hz"),
+            || peaks(audio),
+        );
+        return Ok(from_hops(audio, &k.energy, k.tail, &peaks));
+    }
     let map = new_meter(audio, audio.channel_count(), Mode::M)?
         .channel_map()
         .to_vec();
@@ -123,6 +145,35 @@ pub fn measure_loudness(audio: &Audio) -> Result<(Loudness, LoudnessSeries)> {
     let hop_sum: Vec<f64> = (0..hops_n)
         .map(|k| per_channel.iter().map(|c| c.hop_energy[k]).sum())
         .collect();
+    let tail = per_channel[0].tail.map(|_| {
+        per_channel
+            .iter()
+            .filter_map(|c| c.tail)
+            .fold((0.0, 0.0), |a, t| (a.0 + t.0, a.1 + t.1))
+    });
+    let peaks: Vec<ChannelPeaks> = per_channel.iter().map(|c| c.peaks).collect();
+    Ok(from_hops(audio, &hop_sum, tail, &peaks))
+}
+
+/// K-weighted hop energies without the ebur128 crate (mono or stereo at a multiple of
+/// 10 Hz; `None` otherwise).
+fn fast_hops(audio: &Audio) -> Option<KHops> {
+    let n = audio.channel_count();
+    ((1..=2).contains(&n) && audio.sample_rate_hz % 10 == 0).then(|| {
+        let ch: Vec<&[f32]> = audio.channels.iter().map(Vec::as_slice).collect();
+        k_hops(&ch, audio.sample_rate_hz)
+    })
+}
+
+/// Loudness figures and series from channel-summed hop energies, the (momentary,
+/// short-term) energy after a final partial hop, and each channel's peaks.
+fn from_hops(
+    audio: &Audio,
+    hop_sum: &[f64],
+    tail: Option<(f64, f64)>,
+    peaks: &[ChannelPeaks],
+) -> (Loudness, LoudnessSeries) {
+    let hops_n = hop_sum.len();
     let mut series = LoudnessSeries {
         momentary_lufs: (0..hops_n)
             .map(|k| mean_tail_lufs(&hop_sum[..=k], 4))
@@ -131,18 +182,13 @@ pub fn measure_loudness(audio: &Audio) -> Result<(Loudness, LoudnessSeries)> {
             .map(|k| mean_tail_lufs(&hop_sum[..=k], 30))
             .collect(),
     };
-    if per_channel[0].tail.is_some() {
-        let (m, st) = per_channel
-            .iter()
-            .filter_map(|c| c.tail)
-            .fold((0.0, 0.0), |a, t| (a.0 + t.0, a.1 + t.1));
+    if let Some((m, st)) = tail {
         series.momentary_lufs.push(energy_lufs(m));
         series.short_term_lufs.push(energy_lufs(st));
     }
-    let integrated = integrated_from_hops(&hop_sum);
-    let range = integrated.and(range_from_hops(&hop_sum));
-    let peaks: Vec<ChannelPeaks> = per_channel.iter().map(|c| c.peaks).collect();
-    Ok(assemble(audio, integrated, range, series, &peaks))
+    let integrated = integrated_from_hops(hop_sum);
+    let range = integrated.and(range_from_hops(hop_sum));
+    assemble(audio, integrated, range, series, peaks)
 }
 
 /// Loudness through one multichannel ebur128 meter (the reference path; also used at sample

@@ -235,3 +235,31 @@ fn output_does_not_depend_on_block_size() {
     run_blocks(&mut im, &mut again, 3000);
     assert_eq!(again, outs[0]);
 }
+
+#[test]
+fn side_gain_is_the_measured_side_response() {
+    for fs in [44_100, 96_000] {
+        let widths = [0.2, 1.3, 0.7];
+        let mut im = imager(widths, fs);
+        let (l, r, lat) = left_impulse(&mut im);
+        let config = ImagerConfig {
+            crossovers_hz: CROSSOVERS.to_vec(),
+            widths: widths.to_vec(),
+        };
+        // Across both transition bands and the passbands.
+        let freqs = log_grid(20.0, 20_000.0, 48.0);
+        let predicted = config.side_gain(&freqs, fs);
+        for (f, p) in freqs.iter().zip(&predicted) {
+            let (re, _) = side_gain(&l, &r, lat, *f, fs);
+            assert!(
+                (re - p).abs() < 1e-5,
+                "{fs} Hz: {f:.1} Hz measured {re} predicted {p}"
+            );
+        }
+    }
+    let uniform = ImagerConfig {
+        crossovers_hz: CROSSOVERS.to_vec(),
+        widths: vec![0.8; 3],
+    };
+    assert_eq!(uniform.side_gain(&[100.0, 5000.0], 48_000), vec![0.8, 0.8]);
+}

@@ -6,7 +6,7 @@
 use coda_analysis::{Analysis, ContentKind, SERIES_HOP_S};
 use coda_engine::io::BitDepth;
 use coda_engine::plan::{OutputFormat, Plan};
-use coda_engine::render::render;
+use coda_engine::render::{render, Rendered};
 use coda_engine::Audio;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -21,6 +21,7 @@ use crate::profile::TargetProfile;
 use crate::purpose::{DynamicsPolicy, LoudnessTarget, Purpose};
 use crate::tuning::Tuning;
 use crate::width_fit::{fit_width, refine_width, WidthFit};
+use crate::width_predict::predict_side_to_mid_db;
 
 /// Headroom the chain gets ahead of the processors, dB below full scale (true peak).
 pub const HEADROOM_DB: f64 = 5.0;
@@ -122,6 +123,18 @@ pub fn fit(
     target: Option<&TargetProfile>,
     opts: &FitOptions,
 ) -> Result<Fit> {
+    fit_rendered(mix, mix_analysis, target, opts).map(|(fit, _)| fit)
+}
+
+/// [`fit`], and the mix rendered through the fitted plan: bit for bit what
+/// `render(mix, &fit.plan)` gives, taken from the fit's own last renders (the loudness
+/// solve's final probe is the master's drive) instead of rendering the chain again.
+pub fn fit_rendered(
+    mix: &Audio,
+    mix_analysis: &Analysis,
+    target: Option<&TargetProfile>,
+    opts: &FitOptions,
+) -> Result<(Fit, Rendered)> {
     let spec = opts.purpose.spec();
     let tuning = &opts.tuning;
     let st = opts.strengths;
@@ -215,15 +228,20 @@ pub fn fit(
 
     // Automation, before the processors, fitted on the mix as the EQ leaves it (taking the
     // boom out of a boomy mix changes its loudness range).
-    let (eq_series, eq_lra) = if spec.dynamics == DynamicsPolicy::Keep {
+    // Following a reference without a loudness range needs no automation: no render.
+    let ref_lra = target.and_then(|t| t.range_lu);
+    let needs_series = match spec.dynamics {
+        DynamicsPolicy::Keep => false,
+        DynamicsPolicy::Reduce => true,
+        DynamicsPolicy::FollowReference => ref_lra.is_some(),
+    };
+    let (eq_series, eq_lra) = if !needs_series {
         (Vec::new(), None)
     } else {
         let toned = render(mix, &plan)?.audio;
-        let (l, s) = coda_analysis::measure_loudness(&toned)?;
-        (s.short_term_lufs, l.range_lu)
+        coda_analysis::short_term_and_range(&toned)?
     };
     let range = (opts.max_automation_db * st.dynamics.clamp(0.0, 1.0)).clamp(0.0, 6.0);
-    let ref_lra = target.and_then(|t| t.range_lu);
     let automation = match spec.dynamics {
         DynamicsPolicy::Keep => fit_automation(&[], SERIES_HOP_S, 0.0, None, tuning),
         DynamicsPolicy::Reduce => {
@@ -263,22 +281,27 @@ pub fn fit(
     };
     plan.imager = width.imager.clone();
     // Closed loop on the width: the imager's crossover bands overlap the measured bands, so
-    // measure the mix through EQ and imager and correct the side gains (twice at most).
+    // take the mix's width through EQ and imager and correct the side gains (twice at most).
+    // The width through the chain is predicted from the mix's spectra (no render) when the
+    // analysis kept them, else measured on a render.
     let mut width = width;
     // The mix rendered through the plan as it stands, when a step already has it.
-    let mut rendered: Option<Audio> = None;
+    let mut rendered: Option<Rendered> = None;
     if target.is_some() && width.imager.is_some() {
         for _ in 0..tuning.width_refinements {
-            let out = render(mix, &plan)?.audio;
-            let measured: Vec<Option<f64>> =
-                coda_analysis::stereo_from(&coda_analysis::welch(&out), None)
-                    .bands
-                    .iter()
-                    .map(|b| b.side_to_mid_db)
-                    .collect();
+            let (measured, out) = match &mix_analysis.welch {
+                Some(w) => (predict_side_to_mid_db(w, &plan), None),
+                None => {
+                    let out = render(mix, &plan)?;
+                    let w = coda_analysis::welch(&out.audio);
+                    let bands = coda_analysis::stereo_from(&w, None).bands;
+                    let m: Vec<Option<f64>> = bands.iter().map(|b| b.side_to_mid_db).collect();
+                    (m, Some(out))
+                }
+            };
             let refined = refine_width(&width, &measured, tuning);
             if refined.imager == width.imager {
-                rendered = Some(out);
+                rendered = out;
                 break;
             }
             width = refined;
@@ -292,7 +315,7 @@ pub fn fit(
         .unwrap_or(mix_analysis.content.kind == ContentKind::Hybrid);
     let compressor = if hybrid && st.dynamics > 0.0 && spec.dynamics != DynamicsPolicy::Keep {
         let pre = match rendered.take() {
-            Some(audio) => audio,
+            Some(r) => r.audio,
             None => render(mix, &plan)?.audio,
         };
         let c = fit_compressor(
@@ -319,9 +342,9 @@ pub fn fit(
     } else {
         tuning.limiter_max_gr_db
     };
-    let pre = match rendered.take() {
-        Some(audio) => audio,
-        None => render(mix, &plan)?.audio,
+    let mut pre = match rendered.take() {
+        Some(r) => r,
+        None => render(mix, &plan)?,
     };
     // When the EQ is refitted below, this first solve only has to be close: the master it
     // gives is measured for tone, and the final solve starts from its limiter loss.
@@ -332,9 +355,16 @@ pub fn fit(
         && target.is_some()
         && eq.as_ref().is_some_and(|e| !e.config.bands.is_empty());
     let first_tolerance_lu = if refit_eq { 0.1 } else { LOUDNESS_TOLERANCE_LU };
-    let (mut loudness, first_master) =
-        fit_loudness(&pre, target_lufs, ceiling, max_gr, 0.0, first_tolerance_lu)?;
-    drop(pre);
+    let (mut loudness, mut master) = fit_loudness(
+        &pre.audio,
+        target_lufs,
+        ceiling,
+        max_gr,
+        0.0,
+        first_tolerance_lu,
+    )?;
+    // Only the pre-drive render's meters are kept for the master.
+    pre.audio.channels = Vec::new();
     // Closed loop: the chain after the EQ (imager, compressor, limiter) colours the tone
     // too (limiting loud bass lowers the lows). Measure the first master and refit the EQ
     // against what the mix becomes through the rest of the chain.
@@ -343,12 +373,8 @@ pub fn fit(
         if refit_eq {
             plan.output_gain_db = loudness.output_gain_db;
             plan.limiter = Some(loudness.limiter);
-            let out = match first_master {
-                Some(audio) => audio,
-                None => render(mix, &plan)?.audio,
-            };
-            let measured = coda_analysis::spectrum_of(&out);
-            drop(out);
+            let measured = coda_analysis::spectrum_of(&master.audio);
+            master.audio.channels = Vec::new();
             let fs_eq = f64::from(plan.processing_rate_hz());
             let curve = crate::eq_fit::response_db(&first.config, &measured.fine_hz, fs_eq);
             let effective: Vec<Option<f64>> = measured
@@ -368,15 +394,16 @@ pub fn fit(
             plan.eq = scale_gains(&second.config, eq_gain_scale);
             plan.output_gain_db = 0.0;
             plan.limiter = None;
-            let pre = render(mix, &plan)?.audio;
-            (loudness, _) = fit_loudness(
-                &pre,
+            pre = render(mix, &plan)?;
+            (loudness, master) = fit_loudness(
+                &pre.audio,
                 target_lufs,
                 ceiling,
                 max_gr,
                 loudness.limiter_loss_lu,
                 LOUDNESS_TOLERANCE_LU,
             )?;
+            pre.audio.channels = Vec::new();
             eq = Some(second);
         }
     }
@@ -427,7 +454,7 @@ pub fn fit(
             "stopped_short": loudness.stopped_short,
         }),
     }));
-    Ok(Fit {
+    let fit = Fit {
         plan,
         target_lufs,
         ceiling_dbtp: ceiling,
@@ -437,7 +464,8 @@ pub fn fit(
         compressor,
         loudness,
         warnings,
-    })
+    };
+    Ok((fit, pre.then_drive(master)))
 }
 
 fn round2(x: f64) -> f64 {

@@ -13,9 +13,10 @@ mod profile;
 mod purpose;
 mod tuning;
 pub mod width_fit;
+pub mod width_predict;
 
 pub use error::{Error, Result};
-pub use fit::{clock, fit, Fit, FitOptions, Strengths, HEADROOM_DB};
+pub use fit::{clock, fit, fit_rendered, Fit, FitOptions, Strengths, HEADROOM_DB};
 pub use profile::TargetProfile;
 pub use purpose::{DynamicsPolicy, LoudnessTarget, Purpose, PurposeSpec};
 pub use tuning::Tuning;

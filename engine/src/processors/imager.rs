@@ -108,18 +108,8 @@ struct SideFilter {
 
 impl SideFilter {
     fn new(config: &ImagerConfig, sample_rate_hz: u32) -> Self {
-        let design = SplitDesign::new(&config.crossovers_hz, sample_rate_hz);
         let w = &config.widths;
-        let delay = design.delay_samples();
-        let mut kernel = vec![0.0; design.taps];
-        for (j, &f) in config.crossovers_hz.iter().enumerate() {
-            let gain = w[j] - w[j + 1];
-            if gain != 0.0 {
-                for (k, h) in kernel.iter_mut().zip(design.low_pass(f, sample_rate_hz)) {
-                    *k += gain * h;
-                }
-            }
-        }
+        let (kernel, delay) = side_kernel(config, sample_rate_hz);
         let conv = BlockConvolver::new(&kernel);
         let (hop, history) = (conv.hop(), conv.history_len());
         Self {
@@ -206,6 +196,53 @@ impl SideFilter {
         self.out_left.fill(0.0);
         self.out_right.fill(0.0);
         self.pos = 0;
+    }
+}
+
+/// The filtered part of the side path, `sum_j (w_j - w_{j+1}) LP_j` (symmetric, `2 D + 1`
+/// taps), and its delay `D` in samples; the top band's exact delay term is apart.
+fn side_kernel(config: &ImagerConfig, sample_rate_hz: u32) -> (Vec<f64>, usize) {
+    let design = SplitDesign::new(&config.crossovers_hz, sample_rate_hz);
+    let w = &config.widths;
+    let mut kernel = vec![0.0; design.taps];
+    for (j, &f) in config.crossovers_hz.iter().enumerate() {
+        let gain = w[j] - w[j + 1];
+        if gain != 0.0 {
+            for (k, h) in kernel.iter_mut().zip(design.low_pass(f, sample_rate_hz)) {
+                *k += gain * h;
+            }
+        }
+    }
+    (kernel, design.delay_samples())
+}
+
+impl ImagerConfig {
+    /// The side path's gain at each of `freqs_hz` as the imager realises it at
+    /// `sample_rate_hz` (linear amplitude of the zero-phase response; the FIR's ripple
+    /// included), for a validated config. The mid path's gain is 1 everywhere.
+    pub fn side_gain(&self, freqs_hz: &[f64], sample_rate_hz: u32) -> Vec<f64> {
+        let w = &self.widths;
+        if w.iter().all(|&x| x == w[0]) {
+            return vec![w[0]; freqs_hz.len()];
+        }
+        let (kernel, d) = side_kernel(self, sample_rate_hz);
+        let top = w[w.len() - 1];
+        let fs = f64::from(sample_rate_hz);
+        freqs_hz
+            .iter()
+            .map(|&f| {
+                // A(f) = h[D] + 2 sum_k h[D + k] cos(k theta), cosines by recurrence.
+                let theta = std::f64::consts::TAU * f / fs;
+                let two_cos = 2.0 * theta.cos();
+                let (mut prev, mut cur) = (1.0, theta.cos());
+                let mut sum = kernel[d];
+                for &h in &kernel[d + 1..] {
+                    sum += 2.0 * h * cur;
+                    (prev, cur) = (cur, two_cos * cur - prev);
+                }
+                top + sum
+            })
+            .collect()
     }
 }
 

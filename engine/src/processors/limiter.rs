@@ -58,7 +58,9 @@ impl LimiterConfig {
 }
 
 /// Frames per internal chunk (the size of the scratch buffers).
-const CHUNK: usize = 1024;
+const CHUNK: usize = 4096;
+/// Shortest chunk whose two channels are detected in parallel, frames.
+const PARALLEL_MIN: usize = 1024;
 
 /// Samples on each side of a gain's sample that are guaranteed to require at least as
 /// much reduction: half the detector's window, so the gain is flat across the core of
@@ -441,27 +443,31 @@ impl Limiter {
         self.meter.clone().finish()
     }
 
-    /// Detector peaks and Nyquist-band magnitudes `|f * x|` for the `k` intervals of
-    /// channel `ch`'s newest chunk.
-    fn detect(&mut self, ch: usize, k: usize) {
-        let buf = &self.buf[ch];
-        // The first new interval, as a buffer index.
-        let c0 = self.hist - DETECT_AHEAD;
-        let kp = k.next_multiple_of(LANES);
-        self.fast.peaks(
-            &buf[c0 - HALF..c0 + kp + HALF - 1],
-            &mut self.peaks[ch][..kp],
-        );
-        // At the samples HF_AHEAD after each interval.
-        let x = &buf[c0 + HF_AHEAD - HF_TAPS / 2..c0 + HF_AHEAD + k + HF_TAPS / 2];
-        let f = &self.hf;
-        for (i, a) in self.hf_abs[ch][..k].iter_mut().enumerate() {
-            let w = &x[i..i + HF_TAPS];
-            let mut acc = f[HF_TAPS / 2] * w[HF_TAPS / 2];
-            for t in 0..HF_TAPS / 2 {
-                acc += f[t] * (w[t] + w[HF_TAPS - 1 - t]);
+    /// Detector peaks and Nyquist-band magnitudes of the `k` newest intervals of every
+    /// channel; two channels in parallel (rayon) once the chunk is long enough to pay for it.
+    fn detect_all(&mut self, k: usize, channels: usize) {
+        let Limiter {
+            fast,
+            hf,
+            hist,
+            buf,
+            peaks,
+            hf_abs,
+            ..
+        } = self;
+        let (fast, hf, hist) = (&*fast, &*hf, *hist);
+        match (channels, &buf[..], &mut peaks[..], &mut hf_abs[..]) {
+            (2, [b0, b1], [p0, p1], [h0, h1]) if k >= PARALLEL_MIN => {
+                rayon::join(
+                    || detect(fast, hf, hist, b0, p0, h0, k),
+                    || detect(fast, hf, hist, b1, p1, h1, k),
+                );
             }
-            *a = acc.abs();
+            _ => {
+                for ch in 0..channels {
+                    detect(fast, hf, hist, &buf[ch], &mut peaks[ch], &mut hf_abs[ch], k);
+                }
+            }
         }
     }
 
@@ -556,6 +562,33 @@ impl Limiter {
     }
 }
 
+/// Detector peaks and Nyquist-band magnitudes `|f * x|` for the `k` newest intervals of
+/// one channel's buffer `buf` (`hist` samples of history first).
+fn detect(
+    fast: &FastDetector,
+    f: &[f32; HF_TAPS],
+    hist: usize,
+    buf: &[f32],
+    peaks: &mut [f32],
+    hf_abs: &mut [f32],
+    k: usize,
+) {
+    // The first new interval, as a buffer index.
+    let c0 = hist - DETECT_AHEAD;
+    let kp = k.next_multiple_of(LANES);
+    fast.peaks(&buf[c0 - HALF..c0 + kp + HALF - 1], &mut peaks[..kp]);
+    // At the samples HF_AHEAD after each interval.
+    let x = &buf[c0 + HF_AHEAD - HF_TAPS / 2..c0 + HF_AHEAD + k + HF_TAPS / 2];
+    for (i, a) in hf_abs[..k].iter_mut().enumerate() {
+        let w = &x[i..i + HF_TAPS];
+        let mut acc = f[HF_TAPS / 2] * w[HF_TAPS / 2];
+        for t in 0..HF_TAPS / 2 {
+            acc += f[t] * (w[t] + w[HF_TAPS - 1 - t]);
+        }
+        *a = acc.abs();
+    }
+}
+
 impl Processor for Limiter {
     fn process(&mut self, channels: &mut [&mut [f32]]) {
         let nch = channels.len();
@@ -571,8 +604,8 @@ impl Processor for Limiter {
             let k = (len - start).min(CHUNK);
             for (ch, x) in channels.iter().enumerate() {
                 self.buf[ch][h..h + k].copy_from_slice(&x[start..start + k]);
-                self.detect(ch, k);
             }
+            self.detect_all(k, nch);
             self.combine(k, nch);
             self.gains_for(k);
             for (ch, x) in channels.iter_mut().enumerate() {
