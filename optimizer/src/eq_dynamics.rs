@@ -47,7 +47,7 @@ pub fn scale_gains(config: &EqConfig, scale: f64) -> EqConfig {
 /// the EQ), LU; `None` when too little of it is above the gates.
 fn lra_through(mix: &Audio, plan: &Plan) -> Result<Option<f64>> {
     let toned = render(mix, plan)?.audio;
-    Ok(coda_analysis::measure_loudness(&toned)?.0.range_lu)
+    Ok(coda_analysis::short_term_and_range(&toned)?.1)
 }
 
 /// Scales `plan.eq` (fitted, not yet scaled) down until the mix's loudness range through
