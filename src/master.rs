@@ -111,7 +111,7 @@ pub struct Timings {
     pub fit_s: f64,
     /// The final render (0: the fit's renders are reused; kept for report readers).
     pub render_s: f64,
-    /// Measuring the master.
+    /// Measuring the master (and, for `match`, writing the WAV beside it).
     pub verify_s: f64,
 }
 
@@ -136,12 +136,29 @@ pub fn master(
     profile: Option<&TargetProfile>,
     opts: &FitOptions,
 ) -> Result<Mastered> {
+    master_then(mix, mix_analysis, profile, opts, |_| Ok(()))
+}
+
+/// [`master`], running `deliver` on the rendered master (writing it, say) while the master
+/// is verified.
+pub fn master_then(
+    mix: Cow<'_, Audio>,
+    mix_analysis: &Analysis,
+    profile: Option<&TargetProfile>,
+    opts: &FitOptions,
+    deliver: impl FnOnce(&Audio) -> Result<()> + Send,
+) -> Result<Mastered> {
     let t0 = Instant::now();
     let (fit, rendered) = fit_rendered(&mix, mix_analysis, profile, opts)?;
     let t1 = Instant::now();
     drop(mix);
     let t2 = Instant::now();
-    let output = coda_analysis::analyze(&rendered.audio)?;
+    let (output, delivered) = rayon::join(
+        || coda_analysis::analyze(&rendered.audio),
+        || deliver(&rendered.audio),
+    );
+    delivered?;
+    let output = output?;
     let t3 = Instant::now();
     Ok(Mastered {
         fit,

@@ -193,11 +193,20 @@ pub fn run(args: &MatchArgs) -> Result<ExitCode> {
             opts.purpose
         );
     }
-    let mastered = master::master(
+    // The WAV is written while the master is measured.
+    let write_wav = |audio: &coda_engine::Audio| -> Result<()> {
+        let options = WriteOptions {
+            bit_depth: opts.bit_depth,
+            ..WriteOptions::default()
+        };
+        Ok(io::write_wav(&paths.wav, audio, options)?)
+    };
+    let mastered = master::master_then(
         Cow::Owned(mix_audio),
         &mix_analysis,
         profile.as_ref(),
         &opts,
+        write_wav,
     )?;
     for w in &mastered.fit.warnings {
         eprintln!("coda: warning: {w}");
@@ -220,7 +229,7 @@ pub fn run(args: &MatchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the master, the plan and the report.
+/// Writes the plan and the report (the master's WAV is written by then).
 pub fn write_outputs(
     paths: &OutputPaths,
     mix_file: &Path,
@@ -230,14 +239,6 @@ pub fn write_outputs(
     opts: &FitOptions,
     png: bool,
 ) -> Result<()> {
-    io::write_wav(
-        &paths.wav,
-        &m.rendered.audio,
-        WriteOptions {
-            bit_depth: opts.bit_depth,
-            ..WriteOptions::default()
-        },
-    )?;
     io::write_atomic(&paths.plan, m.fit.plan.to_json().as_bytes())?;
     let t = Instant::now();
     let view = crate::report_view::match_view(mix_file, mix, refs, &paths.wav, opts.purpose, m);
