@@ -189,10 +189,16 @@ impl Problem<'_> {
 
     /// The whole EQ's response at every fit point, dB.
     fn response(&self, bands: &[Band]) -> Vec<f64> {
+        let per: Vec<Vec<f64>> = bands.iter().map(|b| self.band_db(b)).collect();
+        self.sum_db(&per)
+    }
+
+    /// The sum of per-band responses, dB.
+    fn sum_db(&self, per: &[Vec<f64>]) -> Vec<f64> {
         let mut total = vec![0.0; self.cos.len()];
-        for b in bands {
-            for (t, d) in total.iter_mut().zip(self.band_db(b)) {
-                *t += d;
+        for d in per {
+            for (t, x) in total.iter_mut().zip(d) {
+                *t += x;
             }
         }
         total
@@ -228,12 +234,7 @@ impl Problem<'_> {
     fn gradient_of(&self, p: &[f64]) -> Vec<f64> {
         let bands = self.bands(p);
         let per: Vec<Vec<f64>> = bands.iter().map(|b| self.band_db(b)).collect();
-        let mut total = vec![0.0; self.cos.len()];
-        for d in &per {
-            for (t, x) in total.iter_mut().zip(d) {
-                *t += x;
-            }
-        }
+        let total = self.sum_db(&per);
         let gains: f64 = bands.iter().map(|b| b.gain_db * b.gain_db).sum();
         let last = p.len() - 1;
         let mut q = p.to_vec();
